@@ -1,12 +1,87 @@
+/*
+ * rankbench: evaluation harness for text retrieval. Dispatches to one
+ * subcommand per file.
+ */
+
 #include <stdio.h>
 #include <string.h>
 
+#include "base/log.h"
+#include "cli/commands.h"
 #include "rb_version.h"
+
+typedef struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"run", rb_cmd_run, "run retrievers on datasets and score them"},
+    {"eval", rb_cmd_eval, "score TREC runs against qrels (trec_eval)"},
+    {"compare", rb_cmd_compare, "significance tests between systems"},
+    {"fuse", rb_cmd_fuse, "fuse TREC runs (RRF, CombSUM, ...)"},
+    {"plot", rb_cmd_plot, "charts from a results file (gnuplot)"},
+    {"gate", rb_cmd_gate, "fail CI when results regress from a baseline"},
+    {"probe", rb_cmd_probe, "masked-token probes of an encoder's MLM head"},
+    {"datasets", rb_cmd_datasets, "check, describe and fetch datasets"},
+};
+
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+int rb_cli_log_option(const char *arg)
+{
+    if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0)
+        rb_log_set_level(RB_LOG_WARN);
+    else if (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0)
+        rb_log_set_level(RB_LOG_DEBUG);
+    else if (strcmp(arg, "-vv") == 0)
+        rb_log_set_level(RB_LOG_TRACE);
+    else
+        return 0;
+    return 1;
+}
+
+static void usage(FILE *out)
+{
+    size_t i;
+
+    fprintf(out, "usage: rankbench COMMAND [OPTIONS]\n\ncommands:\n");
+    for (i = 0; i < NCOMMANDS; i++)
+        if (commands[i].fn)
+            fprintf(out, "  %-10s %s\n", commands[i].name,
+                    commands[i].summary);
+    fprintf(out, "\n'rankbench COMMAND --help' describes a command.\n");
+}
 
 int main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    printf("rankbench %s\n", RB_VERSION);
-    return 0;
+    size_t i;
+
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("rankbench %s (%s)\n", RB_VERSION, RB_GIT_COMMIT);
+        return 0;
+    }
+    for (i = 0; i < NCOMMANDS; i++) {
+        if (strcmp(argv[1], commands[i].name) != 0)
+            continue;
+        if (!commands[i].fn) {
+            fprintf(stderr, "rankbench: '%s' is not available in this "
+                    "build\n", argv[1]);
+            return 2;
+        }
+        return commands[i].fn(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "rankbench: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
 }

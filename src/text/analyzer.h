@@ -1,0 +1,58 @@
+#ifndef RB_ANALYZER_H
+#define RB_ANALYZER_H
+
+/*
+ * Text analysis for keyword retrieval: UTF-8 word splitting (letters and
+ * digits of any script form words; everything else separates them),
+ * lowercasing, stop-word removal and Snowball stemming (libstemmer), each
+ * step configurable.
+ *
+ * An rb_analyzer holds the configuration and is shared read-only between
+ * threads; each thread analyzes through its own rb_analysis, which owns the
+ * stemmer state and the output buffers.
+ */
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "base/error.h"
+
+typedef struct rb_analyzer_config {
+    int lowercase;          /* 1 (default) */
+    char stopwords[32];     /* "english" (default) or "none" */
+    char stemmer[32];       /* "english" (default), any libstemmer
+                             * language, or "none" */
+} rb_analyzer_config;
+
+/* Defaults: lowercase, english stop words, english Snowball. */
+void rb_analyzer_config_default(rb_analyzer_config *cfg);
+/* Read {"lowercase": bool, "stopwords": str, "stemmer": str} over the
+ * defaults; unknown keys and unknown languages are errors. */
+int rb_analyzer_config_from_json(const json_t *obj, rb_analyzer_config *cfg,
+                                 rb_error *err);
+
+typedef struct rb_analyzer rb_analyzer;
+
+rb_analyzer *rb_analyzer_new(const rb_analyzer_config *cfg, rb_error *err);
+void rb_analyzer_free(rb_analyzer *a);
+/* The configuration as JSON for results files (a new reference). */
+json_t *rb_analyzer_describe(const rb_analyzer *a);
+
+/* Per-thread analysis state. */
+typedef struct rb_analysis rb_analysis;
+
+rb_analysis *rb_analysis_new(const rb_analyzer *a, rb_error *err);
+void rb_analysis_free(rb_analysis *an);
+
+enum {
+    RB_ANALYZE_NO_STEM = 1  /* split, lowercase and drop stop words only */
+};
+
+/* Analyze text[0..len) into terms. On return *terms points to nterms
+ * NUL-terminated strings, valid until the next call on an. Malformed UTF-8
+ * is replaced by U+FFFD (a separator) and counted in *malformed (may be
+ * NULL). Returns 0, or -1 when memory runs out. */
+int rb_analyze(rb_analysis *an, const char *text, size_t len, int flags,
+               const char *const **terms, size_t *nterms, size_t *malformed);
+
+#endif
