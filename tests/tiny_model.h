@@ -186,7 +186,7 @@ static inline int tiny_write_text(const char *dir, const char *name,
 /* A complete model in dir (created). */
 static inline int tiny_write_model(const char *dir, const tiny_spec *s)
 {
-    char path[1200];
+    char path[1400];
 
     mkdir(dir, 0755);
     snprintf(path, sizeof path, "%s/model.safetensors", dir);

@@ -203,12 +203,20 @@ static void cpu_end(void *state)
         openblas_set_num_threads(st->saved_blas_threads);
 }
 
-/* y[m x n] = x[m x k] w[n x k]^T: a linear layer without its bias. */
+/* y[m x n] = scale (x[m x k] w[n x k]^T + bias): the bias is written
+ * first and BLAS adds the product onto it (beta = 1), which spares both a
+ * pass to clear y and one to add the bias. */
 static void linear(const float *x, size_t m, size_t k, const float *w,
-                   size_t n, float *y)
+                   const float *bias, float scale, size_t n, float *y)
 {
+    size_t i, j;
+
+    for (j = 0; j < n; j++)
+        y[j] = bias[j] * scale;
+    for (i = 1; i < m; i++)
+        memcpy(y + i * n, y, n * sizeof *y);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n,
-                (int)k, 1.0f, x, (int)k, w, (int)k, 0.0f, y, (int)n);
+                (int)k, scale, x, (int)k, w, (int)k, 1.0f, y, (int)n);
 }
 
 static void embed(const cpu_state *st, const rb_token_batch *b, float *x)
@@ -267,24 +275,21 @@ static void layer_forward(const cpu_state *st, const cpu_layer *l,
     rb_activation act = st->m->cfg.act;
     float scale = 1.0f / sqrtf((float)st->head_dim);
 
-    linear(wk->x, ntok, h, l->q_w, h, wk->q);
-    rb_cpu_bias_scale(wk->q, l->q_b, scale, ntok, h);
-    linear(wk->x, ntok, h, l->k_w, h, wk->k);
-    rb_cpu_bias_scale(wk->k, l->k_b, 1.0f, ntok, h);
-    linear(wk->x, ntok, h, l->v_w, h, wk->v);
-    rb_cpu_bias_scale(wk->v, l->v_b, 1.0f, ntok, h);
+    linear(wk->x, ntok, h, l->q_w, l->q_b, scale, h, wk->q);
+    linear(wk->x, ntok, h, l->k_w, l->k_b, 1.0f, h, wk->k);
+    linear(wk->x, ntok, h, l->v_w, l->v_b, 1.0f, h, wk->v);
     attention(st, wk, b);
 
     /* y = LN(ctx Wo + bo + x) */
-    linear(wk->ctx, ntok, h, l->o_w, h, wk->y);
-    rb_cpu_layernorm(wk->y, l->o_b, wk->x, l->ln1_w, l->ln1_b, st->eps,
-                     ntok, h);
+    linear(wk->ctx, ntok, h, l->o_w, l->o_b, 1.0f, h, wk->y);
+    rb_cpu_layernorm(wk->y, NULL, wk->x, l->ln1_w, l->ln1_b, st->eps, ntok,
+                     h);
     /* x = LN(act(y Wi + bi) Wout + bout + y) */
-    linear(wk->y, ntok, h, l->in_w, in, wk->inter);
-    rb_cpu_bias_act(wk->inter, l->in_b, act, ntok, in);
-    linear(wk->inter, ntok, in, l->out_w, h, wk->x);
-    rb_cpu_layernorm(wk->x, l->out_b, wk->y, l->ln2_w, l->ln2_b, st->eps,
-                     ntok, h);
+    linear(wk->y, ntok, h, l->in_w, l->in_b, 1.0f, in, wk->inter);
+    rb_cpu_bias_act(wk->inter, NULL, act, ntok, in);
+    linear(wk->inter, ntok, in, l->out_w, l->out_b, 1.0f, h, wk->x);
+    rb_cpu_layernorm(wk->x, NULL, wk->y, l->ln2_w, l->ln2_b, st->eps, ntok,
+                     h);
 }
 
 /* out[j] = sum over rows i of weight(i) * h[i][j], row by row. */

@@ -35,7 +35,7 @@ static void bias_act_portable(float *y, const float *bias, rb_activation act,
 
     for (i = 0; i < m; i++, y += n)
         for (j = 0; j < n; j++)
-            y[j] = act_portable(y[j] + bias[j], act);
+            y[j] = act_portable(y[j] + (bias ? bias[j] : 0.0f), act);
 }
 
 static void layernorm_portable(float *y, const float *bias,
@@ -198,13 +198,14 @@ AVX2 static void bias_act_avx2(float *y, const float *bias,
 
     for (i = 0; i < m; i++, y += n) {
         for (j = 0; j + 8 <= n; j += 8) {
-            __m256 v = _mm256_add_ps(_mm256_loadu_ps(y + j),
-                                     _mm256_loadu_ps(bias + j));
+            __m256 v = _mm256_loadu_ps(y + j);
 
+            if (bias)
+                v = _mm256_add_ps(v, _mm256_loadu_ps(bias + j));
             _mm256_storeu_ps(y + j, act8(v, act));
         }
         for (; j < n; j++)
-            y[j] = act_portable(y[j] + bias[j], act);
+            y[j] = act_portable(y[j] + (bias ? bias[j] : 0.0f), act);
     }
 }
 
@@ -346,17 +347,6 @@ void rb_cpu_kernels_select(int want)
 const char *rb_cpu_kernels_name(void)
 {
     return vectorised() ? "avx2" : "portable";
-}
-
-void rb_cpu_bias_scale(float *y, const float *bias, float scale, size_t m,
-                       size_t n)
-{
-    size_t i, j;
-
-    /* Simple enough for the compiler to vectorise as it can. */
-    for (i = 0; i < m; i++, y += n)
-        for (j = 0; j < n; j++)
-            y[j] = (y[j] + bias[j]) * scale;
 }
 
 void rb_cpu_bias_act(float *y, const float *bias, rb_activation act,
