@@ -77,6 +77,15 @@ static json_t *machine(void)
     return j;
 }
 
+/* CPU time of the whole process (all threads), in seconds. */
+static double cpu_seconds(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 static long peak_rss_kib(void)
 {
     struct rusage ru;
@@ -102,6 +111,41 @@ static json_t *stats(const double *v, size_t n)
                     median : 0.0, "runs", runs);
     rb_free(s);
     return out;
+}
+
+/* Multiply-adds count two: the linear layers' 2 (4 H^2 + 2 H I) per token
+ * and attention's 4 T H (scores and weighted values) per token, per
+ * layer. */
+static double flops_per_token(const rb_model *m, size_t seq)
+{
+    double h = m->cfg.hidden, in = m->cfg.intermediate;
+
+    return m->cfg.layers * (2 * (4 * h * h + 2 * h * in) + 4.0 * seq * h);
+}
+
+/* Dense FP16/BF16 tensor-core peak of known GPUs, in TFLOPS (vendor data
+ * sheets, without sparsity); RB_GPU_PEAK_TFLOPS overrides. 0: unknown. */
+static double gpu_peak_tflops(const char *name)
+{
+    static const struct {
+        const char *part;
+        double tflops;
+    } table[] = {
+        {"H200", 989.4}, {"H100 SXM", 989.4}, {"H100 80GB HBM3", 989.4},
+        {"H100 PCIe", 756.0}, {"H100 NVL", 835.0}, {"H800", 989.4},
+        {"A100", 312.0}, {"A800", 312.0}, {"L40S", 362.0}, {"L40", 181.0},
+        {"L4", 121.0}, {"A10", 125.0}, {"A30", 165.0},
+        {"RTX 4090", 165.2}, {"RTX 3090", 71.0},
+    };
+    const char *env = getenv("RB_GPU_PEAK_TFLOPS");
+    size_t i;
+
+    if (env && atof(env) > 0)
+        return atof(env);
+    for (i = 0; name && i < sizeof table / sizeof table[0]; i++)
+        if (strstr(name, table[i].part))
+            return table[i].tflops;
+    return 0;
 }
 
 static rb_encoder *open_encoder(const bench_args *a, rb_model **m,
@@ -133,7 +177,7 @@ static int throughput(const bench_args *a)
     int32_t *ids;
     size_t *offs;
     float *pooled;
-    double *rates;
+    double *rates, *cpu_rates;
     uint64_t state = 12345;
     rb_token_batch b;
     json_t *out;
@@ -148,6 +192,7 @@ static int throughput(const bench_args *a)
     offs = rb_malloc((nseq + 1) * sizeof *offs);
     pooled = rb_malloc(nseq * rb_encoder_dim(e) * sizeof *pooled);
     rates = rb_malloc(a->reps * sizeof *rates);
+    cpu_rates = rb_malloc(a->reps * sizeof *cpu_rates);
     for (i = 0; i < nseq; i++) {
         offs[i] = i * a->seq;
         for (t = 0; t < a->seq; t++) {
@@ -164,18 +209,21 @@ static int throughput(const bench_args *a)
     b.offsets = offs;
     b.nseq = nseq;
     for (r = 0; r < a->warmup + a->reps; r++) {
-        double t0 = rb_now(), dt;
+        double t0 = rb_now(), c0 = cpu_seconds(), dt, dc;
 
         if (rb_encoder_forward(e, &b, NULL, pooled, &err) < 0) {
             fprintf(stderr, "bench_encoder: %s\n", err.msg);
             return 1;
         }
         dt = rb_now() - t0;
-        if (r >= a->warmup)
+        dc = cpu_seconds() - c0;
+        if (r >= a->warmup) {
             rates[r - a->warmup] = (double)(nseq * a->seq) / dt;
+            cpu_rates[r - a->warmup] = (double)(nseq * a->seq) / dc;
+        }
     }
     out = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:I, s:I, s:I, s:I, "
-                    "s:o}",
+                    "s:o, s:f}",
                     "bench", "encoder_throughput", "version", RB_VERSION,
                     "commit", RB_GIT_COMMIT, "machine", machine(),
                     "model", rb_model_describe(m),
@@ -184,7 +232,26 @@ static int throughput(const bench_args *a)
                     "sequences_per_run", (json_int_t)nseq,
                     "warmup", (json_int_t)a->warmup,
                     "reps", (json_int_t)a->reps,
-                    "tokens_per_s", stats(rates, a->reps));
+                    "tokens_per_s", stats(rates, a->reps),
+                    "flops_per_token", flops_per_token(m, a->seq));
+    /* Tokens per second of CPU time summed over threads: a measure of
+     * work per token that other processes' load disturbs less. */
+    json_object_set_new(out, "tokens_per_cpu_s", stats(cpu_rates, a->reps));
+    {
+        json_t *enc = json_object_get(out, "encoder");
+        double med = json_real_value(json_object_get(
+            json_object_get(out, "tokens_per_s"), "median"));
+        double tflops = med * flops_per_token(m, a->seq) / 1e12;
+        double peak = gpu_peak_tflops(json_string_value(
+            json_object_get(enc, "gpu")));
+
+        json_object_set_new(out, "achieved_tflops", json_real(tflops));
+        if (peak > 0) {
+            json_object_set_new(out, "peak_tflops", json_real(peak));
+            json_object_set_new(out, "fraction_of_peak",
+                                json_real(tflops / peak));
+        }
+    }
     json_dumpf(out, stdout, JSON_INDENT(2));
     printf("\n");
     json_decref(out);
@@ -192,6 +259,7 @@ static int throughput(const bench_args *a)
     rb_free(offs);
     rb_free(pooled);
     rb_free(rates);
+    rb_free(cpu_rates);
     rb_encoder_free(e);
     rb_model_free(m);
     return 0;
