@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -190,36 +191,42 @@ fail:
 
 /* ---- cache ---- */
 
-/* Key of the document embeddings: everything that changes them. */
+/* Key of the document embeddings: everything that changes them, which is
+ * the model, the dataset, the document prefix and every encoder setting
+ * but the thread count (device, precision, kernels, BLAS core, batching,
+ * pooling, normalisation, maximum length). */
 static int cache_key(dense_state *st, const rb_dataset *ds, rb_error *err)
 {
     json_t *enc = rb_encoder_describe(st->enc);
-    rb_sha256 *sha;
-    char head[512];
+    char *settings = NULL;
+    rb_sha256 *sha = NULL;
+    char head[256];
+    int rc = -1;
 
-    if (rb_model_fingerprint(st->model, err) < 0) {
-        json_decref(enc);
-        return -1;
-    }
+    if (rb_model_fingerprint(st->model, err) < 0)
+        goto done;
+    if (enc)
+        json_object_del(enc, "threads");
+    settings = enc ? json_dumps(enc, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
     sha = rb_sha256_new();
-    if (!sha || !enc) {
-        json_decref(enc);
-        rb_sha256_free(sha);
-        return rb_error_oom(err);
+    if (!settings || !sha) {
+        rb_error_oom(err);
+        goto done;
     }
-    snprintf(head, sizeof head, "rankbench dense v1\n%s\n%s\n%zu\n%s\n"
-             "%s\n%s\n%lld\n%d\n", st->model->fingerprint, ds->fingerprint,
-             ds->ndocs, rb_encoder_device(st->enc),
-             rb_encoder_precision(st->enc),
-             json_string_value(json_object_get(enc, "pooling")),
-             (long long)json_integer_value(json_object_get(enc,
-                                                           "max_length")),
-             json_is_true(json_object_get(enc, "normalize")));
+    snprintf(head, sizeof head, "rankbench dense v1\n%s\n%s\n%zu\n",
+             st->model->fingerprint, ds->fingerprint, ds->ndocs);
     rb_sha256_update(sha, head, strlen(head));
+    rb_sha256_update(sha, settings, strlen(settings) + 1);
     rb_sha256_update(sha, st->doc_prefix, strlen(st->doc_prefix) + 1);
     rb_sha256_final(sha, st->key);
+    sha = NULL;
+    rc = 0;
+
+done:
+    rb_sha256_free(sha);
+    free(settings);
     json_decref(enc);
-    return 0;
+    return rc;
 }
 
 static int cache_load(dense_state *st, const rb_dataset *ds)
