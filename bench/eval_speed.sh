@@ -22,7 +22,7 @@ time_cmd() {
         t0=$(date +%s.%N)
         "$@" > /dev/null
         t1=$(date +%s.%N)
-        echo "$t1 - $t0" | bc -l
+        awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
     done
 }
 
