@@ -211,50 +211,49 @@ static void bootstrap_means(const double *x, size_t n, size_t trials,
     }
 }
 
-/* Shifted-difference bootstrap on d (n values with mean `mean`), d is
- * overwritten. */
-static double bootstrap_test_diffs(double *d, size_t n, double mean,
-                                   size_t trials, uint64_t seed)
+/* Two-sided p-value of the shifted bootstrap: resampled means of d are
+ * shifted by -mean (the null of no difference) and compared with the
+ * observed |mean|. */
+static double bootstrap_p_from_means(const double *means, size_t trials,
+                                     const double *d, size_t n,
+                                     double mean)
 {
-    rb_rng rng;
     double abs_sum = 0.0, limit;
     size_t trial, i, hits = 0;
 
-    for (i = 0; i < n; i++) {
-        d[i] -= mean;
-        abs_sum += fabs(d[i]) + fabs(mean);
-    }
-    limit = fabs(mean) - sum_slack(n, abs_sum) / (double)n;
-    rb_rng_seed(&rng, seed);
-    for (trial = 0; trial < trials; trial++) {
-        double s = 0.0;
-
-        for (i = 0; i < n; i++)
-            s += d[rb_rng_below(&rng, n)];
-        if (fabs(s / (double)n) >= limit)
+    for (i = 0; i < n; i++)
+        abs_sum += fabs(d[i]);
+    limit = fabs(mean) - 2.0 * sum_slack(n, abs_sum) / (double)n;
+    for (trial = 0; trial < trials; trial++)
+        if (fabs(means[trial] - mean) >= limit)
             hits++;
-    }
     return ((double)hits + 1.0) / ((double)trials + 1.0);
 }
 
 double rb_bootstrap_test(const double *a, const double *b, size_t n,
                          size_t trials, uint64_t seed)
 {
-    double *d, mean = 0.0, p;
+    double *d, *means, mean = 0.0, p;
     size_t i;
 
     if (n == 0 || trials == 0)
         return NAN;
     d = rb_malloc(n * sizeof *d);
-    if (!d)
+    means = rb_malloc(trials * sizeof *means);
+    if (!d || !means) {
+        rb_free(d);
+        rb_free(means);
         return NAN;
+    }
     for (i = 0; i < n; i++) {
         d[i] = a[i] - b[i];
         mean += d[i];
     }
     mean /= (double)n;
-    p = bootstrap_test_diffs(d, n, mean, trials, seed);
+    bootstrap_means(d, n, trials, seed, means);
+    p = bootstrap_p_from_means(means, trials, d, n, mean);
     rb_free(d);
+    rb_free(means);
     return p;
 }
 
@@ -278,6 +277,15 @@ static double sorted_quantile(const double *v, size_t n, double q)
     return v[lo] + frac * (v[lo + 1] - v[lo]);
 }
 
+/* The percentile interval of unsorted bootstrap means (sorted here). */
+static void percentile_interval(double *means, size_t trials, double level,
+                                double *lo, double *hi)
+{
+    qsort(means, trials, sizeof *means, double_cmp);
+    *lo = sorted_quantile(means, trials, (1.0 - level) / 2.0);
+    *hi = sorted_quantile(means, trials, (1.0 + level) / 2.0);
+}
+
 int rb_bootstrap_ci(const double *x, size_t n, size_t trials, double level,
                     uint64_t seed, double *lo, double *hi)
 {
@@ -290,9 +298,7 @@ int rb_bootstrap_ci(const double *x, size_t n, size_t trials, double level,
     if (!means)
         return -1;
     bootstrap_means(x, n, trials, seed, means);
-    qsort(means, trials, sizeof *means, double_cmp);
-    *lo = sorted_quantile(means, trials, (1.0 - level) / 2.0);
-    *hi = sorted_quantile(means, trials, (1.0 + level) / 2.0);
+    percentile_interval(means, trials, level, lo, hi);
     rb_free(means);
     return 0;
 }
@@ -344,15 +350,49 @@ int rb_holm_adjust(double *p, size_t m)
 /* Independent streams for the parts of a comparison. */
 enum {
     STREAM_RANDOMIZATION = 1,
-    STREAM_BOOTSTRAP_TEST,
+    STREAM_BOOTSTRAP,
     STREAM_CI_A,
-    STREAM_CI_B,
-    STREAM_CI_DIFF
+    STREAM_CI_B
 };
 
 static uint64_t stream_seed(uint64_t seed, int stream)
 {
     return seed ^ ((uint64_t)stream * 0xd1b54a32d192ed03ull);
+}
+
+/* The bootstrap of the differences serves both the test and the interval
+ * of the difference: the same resampled means, shifted or not. */
+static int paired_bootstrap(const double *d, size_t n,
+                            const rb_paired_options *opt,
+                            rb_paired_stats *out)
+{
+    double *means = rb_malloc(opt->bootstrap * sizeof *means);
+
+    if (!means)
+        return -1;
+    bootstrap_means(d, n, opt->bootstrap,
+                    stream_seed(opt->seed, STREAM_BOOTSTRAP), means);
+    out->p_bootstrap = bootstrap_p_from_means(means, opt->bootstrap, d, n,
+                                              out->diff);
+    percentile_interval(means, opt->bootstrap, opt->level, &out->ci_diff[0],
+                        &out->ci_diff[1]);
+    rb_free(means);
+    return 0;
+}
+
+static int check_paired_options(size_t n, const rb_paired_options *opt,
+                                rb_error *err)
+{
+    if (n < 2)
+        return rb_error_set(err, "%zu quer%s in common: a paired test "
+                            "needs at least 2", n, n == 1 ? "y" : "ies");
+    if (opt->permutations == 0 || opt->bootstrap == 0)
+        return rb_error_set(err, "the randomization and bootstrap tests "
+                            "need at least one trial");
+    if (!(opt->level > 0.0 && opt->level < 1.0))
+        return rb_error_set(err, "confidence level %g is not between 0 "
+                            "and 1", opt->level);
+    return 0;
 }
 
 int rb_paired_compare(const double *a, const double *b, size_t n,
@@ -368,9 +408,8 @@ int rb_paired_compare(const double *a, const double *b, size_t n,
         opt = &defaults;
     memset(out, 0, sizeof *out);
     out->n = n;
-    if (n < 2)
-        return rb_error_set(err, "%zu quer%s in common: a paired test "
-                            "needs at least 2", n, n == 1 ? "y" : "ies");
+    if (check_paired_options(n, opt, err) < 0)
+        return -1;
     d = rb_malloc(n * sizeof *d);
     if (!d)
         return rb_error_oom(err);
@@ -381,28 +420,22 @@ int rb_paired_compare(const double *a, const double *b, size_t n,
     }
     out->mean_a /= (double)n;
     out->mean_b /= (double)n;
-    out->diff = out->mean_b - out->mean_a;
+    for (i = 0; i < n; i++)
+        out->diff += d[i];
+    out->diff /= (double)n;
     out->p_t = rb_ttest_paired(b, a, n, &out->t);
     out->p_randomization = rb_randomization_test(
         b, a, n, opt->permutations,
         stream_seed(opt->seed, STREAM_RANDOMIZATION));
-    out->p_bootstrap = rb_bootstrap_test(
-        b, a, n, opt->bootstrap,
-        stream_seed(opt->seed, STREAM_BOOTSTRAP_TEST));
-    if (rb_bootstrap_ci(a, n, opt->bootstrap, opt->level,
+    if (isnan(out->p_randomization) ||
+        paired_bootstrap(d, n, opt, out) < 0 ||
+        rb_bootstrap_ci(a, n, opt->bootstrap, opt->level,
                         stream_seed(opt->seed, STREAM_CI_A),
                         &out->ci_a[0], &out->ci_a[1]) < 0 ||
         rb_bootstrap_ci(b, n, opt->bootstrap, opt->level,
                         stream_seed(opt->seed, STREAM_CI_B),
-                        &out->ci_b[0], &out->ci_b[1]) < 0 ||
-        rb_bootstrap_ci(d, n, opt->bootstrap, opt->level,
-                        stream_seed(opt->seed, STREAM_CI_DIFF),
-                        &out->ci_diff[0], &out->ci_diff[1]) < 0)
-        rc = rb_error_set(err, "bootstrap interval failed: out of memory "
-                          "or bad level %g", opt->level);
-    if (isnan(out->p_randomization) || isnan(out->p_bootstrap))
-        rc = rb_error_set(err, "out of memory or no trials in the "
-                          "randomization or bootstrap test");
+                        &out->ci_b[0], &out->ci_b[1]) < 0)
+        rc = rb_error_oom(err);
     rb_free(d);
     return rc;
 }

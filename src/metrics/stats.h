@@ -79,17 +79,19 @@ typedef struct rb_paired_options {
 typedef struct rb_paired_stats {
     size_t n;
     double mean_a, mean_b;
-    double diff;                  /* mean_b - mean_a */
+    double diff;                  /* mean(b - a) */
     double ci_a[2], ci_b[2];      /* bootstrap intervals of the means */
     double ci_diff[2];            /* and of the mean difference */
     double t;                     /* t statistic of b - a */
     double p_t, p_randomization, p_bootstrap;
 } rb_paired_stats;
 
-/* Run every test and interval on a (baseline) and b (system), n >= 2.
- * Each random part draws from its own stream derived from opt->seed, so
- * results do not depend on which other parts run. Returns 0, or -1 with
- * err set (too few queries, memory). */
+/* Run every test and interval on a (baseline) and b (system), n >= 2;
+ * opt NULL means the defaults. Each random part draws from its own stream
+ * derived from opt->seed, so one system's interval is the same in every
+ * pair it is part of. The bootstrap test and the interval of the
+ * difference share their resamples. Returns 0, or -1 with err set (too
+ * few queries, no trials, a bad level, memory). */
 int rb_paired_compare(const double *a, const double *b, size_t n,
                       const rb_paired_options *opt, rb_paired_stats *out,
                       rb_error *err);

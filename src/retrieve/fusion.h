@@ -73,8 +73,8 @@ int rb_fuse(const rb_fusion_input *inputs, size_t n,
 
 /* The "hybrid" retriever: fuses the runs of other retrievers of the same
  * invocation, which it gets through ctx->find_run. Its parameters:
- *   fuse     names of the retrievers to combine (two or more; default:
- *            every other non-hybrid retriever in ctx->retriever_names)
+ *   fuse     names of the retrievers to combine (two or more; `rankbench
+ *            run` fills in every other non-hybrid retriever when absent)
  *   method   "rrf" (default), "wsum", "combsum" or "combmnz"
  *   k        RRF's constant (60)
  *   weights  an array (one per input) or an object by input name (1)
@@ -84,10 +84,8 @@ int rb_fuse(const rb_fusion_input *inputs, size_t n,
  * they are. */
 extern const rb_retriever_ops rb_hybrid_retriever;
 
-/* The names a hybrid with these parameters fuses in the context ctx, as a
- * new JSON array of strings, or NULL with err set when "fuse" is
- * malformed, or missing with no other retrievers to default to. */
-json_t *rb_hybrid_input_names(const json_t *params, const rb_context *ctx,
-                              rb_error *err);
+/* The names a hybrid with these parameters fuses, as a new JSON array of
+ * strings, or NULL with err set when "fuse" is missing or malformed. */
+json_t *rb_hybrid_input_names(const json_t *params, rb_error *err);
 
 #endif

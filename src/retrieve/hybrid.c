@@ -28,46 +28,17 @@ static int is_hybrid_name(const char *name)
     return strcmp(name, "hybrid") == 0;
 }
 
-static json_t *default_inputs(const rb_context *ctx, rb_error *err)
+json_t *rb_hybrid_input_names(const json_t *params, rb_error *err)
 {
-    json_t *names = json_array();
-    size_t i;
-
-    if (!names) {
-        rb_error_oom(err);
-        return NULL;
-    }
-    for (i = 0; ctx && ctx->retriever_names && ctx->retriever_names[i];
-         i++) {
-        const char *name = ctx->retriever_names[i];
-
-        if (!is_hybrid_name(name) &&
-            json_array_append_new(names, json_string(name)) < 0) {
-            json_decref(names);
-            rb_error_oom(err);
-            return NULL;
-        }
-    }
-    if (json_array_size(names) < 2) {
-        json_decref(names);
-        rb_error_set(err, "hybrid: \"fuse\" is missing and the run has "
-                     "fewer than two other retrievers to fuse; give "
-                     "\"fuse\": [\"bm25\", \"dense\"] or list more "
-                     "retrievers");
-        return NULL;
-    }
-    return names;
-}
-
-json_t *rb_hybrid_input_names(const json_t *params, const rb_context *ctx,
-                              rb_error *err)
-{
-    json_t *fuse = params ? json_object_get(params, "fuse") : NULL;
+    json_t *fuse = json_object_get(params, "fuse");
     json_t *value;
     size_t i, j;
 
-    if (!fuse)
-        return default_inputs(ctx, err);
+    if (!fuse) {
+        rb_error_set(err, "hybrid: \"fuse\" is missing: give the names "
+                     "of the retrievers to fuse");
+        return NULL;
+    }
     if (!json_is_array(fuse) || json_array_size(fuse) < 2) {
         rb_error_set(err, "hybrid: \"fuse\" must be an array of two or "
                      "more retriever names");
@@ -235,7 +206,8 @@ static int hybrid_create(const json_t *params, const rb_context *ctx,
 
     if (!h)
         return rb_error_oom(err);
-    names = rb_hybrid_input_names(params, ctx, err);
+    (void)ctx;
+    names = rb_hybrid_input_names(params, err);
     if (!names)
         goto fail;
     h->n = json_array_size(names);

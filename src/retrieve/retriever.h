@@ -27,10 +27,6 @@ typedef struct rb_context {
      * a fusion retriever can reuse them. NULL when unknown. */
     const rb_run *(*find_run)(void *arg, const char *name);
     void *find_run_arg;
-    /* Names of the retrievers requested in this invocation, in order,
-     * NULL-terminated, or NULL when unknown; a fusion retriever given no
-     * inputs fuses the others. */
-    const char *const *retriever_names;
 } rb_context;
 
 typedef struct rb_retriever_ops {
