@@ -268,7 +268,7 @@ static void test_missing_measure_is_an_error(void)
     json_decref((json_t *)sys[1].per_query);
 }
 
-static void test_independent_of_key_order_and_reproducible(void)
+static void test_independent_of_key_order_and_threads(void)
 {
     double a[30], b[30];
     rb_compare_system sys[2], rev[2];
@@ -305,6 +305,18 @@ static void test_independent_of_key_order_and_reproducible(void)
     json_decref(two);
     two = rb_compare_systems(sys, 2, 0, NULL, NULL, &info, &err);
     CHECK(json_equal(one, two));
+    json_decref(two);
+    {
+        rb_compare_options opt = RB_COMPARE_OPTIONS_INIT;
+
+        opt.threads = 1;
+        two = rb_compare_systems(sys, 2, 0, &opt, NULL, &info, &err);
+        CHECK(json_equal(one, two));
+        json_decref(two);
+        opt.threads = 3;
+        two = rb_compare_systems(sys, 2, 0, &opt, NULL, &info, &err);
+        CHECK(json_equal(one, two));
+    }
     json_decref(one);
     json_decref(two);
     free(keys);
@@ -414,7 +426,7 @@ int main(void)
     RUN_TEST(test_three_systems_holm_all_pairs);
     RUN_TEST(test_common_queries_and_strict);
     RUN_TEST(test_missing_measure_is_an_error);
-    RUN_TEST(test_independent_of_key_order_and_reproducible);
+    RUN_TEST(test_independent_of_key_order_and_threads);
     RUN_TEST(test_add_to_results_and_markers);
     RUN_TEST(test_allocation_failures_end_in_errors);
     return check_report();

@@ -42,11 +42,13 @@ static void describe_query(const rb_run *run, const char *qid, char *out,
     out[0] = '\0';
     if (qi < 0)
         return;
-    for (i = 0; i < run->queries[qi].n && len < size; i++)
+    for (i = 0; i < run->queries[qi].n && len < size; i++) {
+        const rb_result *r = &run->queries[qi].results[i];
+
         len += (size_t)snprintf(out + len, size - len, "%s%s %.10g",
-                                i ? " " : "",
-                                rb_run_doc(run, run->queries[qi].results[i].doc),
-                                run->queries[qi].results[i].score);
+                                i ? " " : "", rb_run_doc(run, r->doc),
+                                r->score);
+    }
 }
 
 static rb_run *fuse2(rb_run *a, rb_run *b, rb_fusion_options *opt,

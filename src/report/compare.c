@@ -6,6 +6,7 @@
 
 #include "base/intern.h"
 #include "base/mem.h"
+#include "base/pool.h"
 
 const char *const RB_COMPARE_DEFAULT_MEASURES[] = {
     "ndcg_cut_10", "P_10", "recall_100", "map_cut_100", "map",
@@ -359,56 +360,82 @@ static int adjust_and_judge(json_t *const *cmps, rb_paired_stats *stats,
     return i == npairs ? 0 : -1;
 }
 
-/* All comparisons of one measure, appended to out. */
-static int compare_measure(const rb_compare_system *systems, size_t n,
-                           const pair *pairs, size_t npairs,
-                           const char **qids, size_t nq, size_t nunion,
-                           const char *measure, int with_deltas,
-                           const rb_compare_options *opt,
-                           const rb_dataset *ds, double *values,
-                           json_t *out, rb_error *err)
+/* The JSON of one measure's comparisons (stats computed), appended to
+ * out. */
+static int measure_json(const rb_compare_system *systems, size_t n,
+                        const pair *pairs, size_t npairs,
+                        const char **qids, size_t nq, size_t nunion,
+                        const char *measure, int with_deltas,
+                        const rb_compare_options *opt, const rb_dataset *ds,
+                        const double *values, rb_paired_stats *stats,
+                        json_t *out, rb_error *err)
 {
-    rb_paired_stats *stats = rb_calloc(npairs, sizeof *stats);
     json_t **cmps = rb_calloc(npairs, sizeof *cmps);
     size_t i;
     int rc = -1;
 
-    if (!stats || !cmps) {
-        rb_error_oom(err);
-        goto done;
-    }
-    if (gather(systems, n, qids, nq, measure, values, err) < 0)
-        goto done;
+    if (!cmps)
+        return rb_error_oom(err);
     for (i = 0; i < npairs; i++) {
         const double *a = values + pairs[i].base * nq;
         const double *b = values + pairs[i].sys * nq;
 
-        if (rb_paired_compare(a, b, nq, &opt->stats, &stats[i], err) < 0)
-            goto done;
         cmps[i] = pair_json(systems, &pairs[i], measure, nunion, &stats[i]);
         if (!cmps[i] || (with_deltas &&
                          gains_losses(cmps[i], a, b, qids, nq,
-                                      opt->per_query, ds) < 0)) {
-            rb_error_oom(err);
+                                      opt->per_query, ds) < 0))
             goto done;
-        }
     }
-    if (adjust_and_judge(cmps, stats, npairs, n > 2, opt) < 0) {
-        rb_error_oom(err);
+    if (adjust_and_judge(cmps, stats, npairs, n > 2, opt) < 0)
         goto done;
-    }
     for (i = 0; i < npairs; i++)
-        if (json_array_append(out, cmps[i]) < 0) {
-            rb_error_oom(err);
+        if (json_array_append(out, cmps[i]) < 0)
             goto done;
-        }
     rc = 0;
 done:
-    for (i = 0; cmps && i < npairs; i++)
+    for (i = 0; i < npairs; i++)
         json_decref(cmps[i]);
     rb_free(cmps);
-    rb_free(stats);
-    return rc;
+    return rc < 0 ? rb_error_oom(err) : 0;
+}
+
+/* The tests of every (measure, pair), spread over threads: each draws
+ * from streams of its own seed, so the results do not depend on how the
+ * work is split. */
+typedef struct stats_jobs {
+    const pair *pairs;
+    size_t npairs, nq, nsystems;
+    const double *values;         /* measure x system x query */
+    const rb_paired_options *opt;
+    rb_paired_stats *stats;       /* measure x pair */
+} stats_jobs;
+
+static int run_stats_jobs(void *arg, size_t begin, size_t end, int thread)
+{
+    stats_jobs *j = arg;
+    size_t k;
+
+    (void)thread;
+    for (k = begin; k < end; k++) {
+        const double *v = j->values + (k / j->npairs) * j->nsystems * j->nq;
+        const pair *p = &j->pairs[k % j->npairs];
+        rb_error err = {0};
+
+        if (rb_paired_compare(v + p->base * j->nq, v + p->sys * j->nq, j->nq,
+                              j->opt, &j->stats[k], &err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int compute_stats(stats_jobs *jobs, size_t njobs, int threads,
+                         rb_error *err)
+{
+    int nthreads = rb_threads_resolve(threads);
+
+    if (rb_parallel_for(njobs, 1, nthreads, run_stats_jobs, jobs) < 0)
+        return rb_error_oom(err);
+    return 0;
 }
 
 static int check_systems(const rb_compare_system *systems, size_t n,
@@ -435,6 +462,8 @@ json_t *rb_compare_systems(const rb_compare_system *systems, size_t n,
     rb_compare_options defaults = RB_COMPARE_OPTIONS_INIT;
     const char **qids = NULL, **measures = NULL;
     double *values = NULL;
+    rb_paired_stats *stats = NULL;
+    stats_jobs jobs;
     pair *pairs = NULL;
     json_t *out = NULL;
     size_t nq = 0, nunion = 0, nmeasures = 0, npairs = 0, m;
@@ -462,31 +491,47 @@ json_t *rb_compare_systems(const rb_compare_system *systems, size_t n,
     }
     measures = pick_measures(systems, n, qids[0], opt, &nmeasures, err);
     pairs = make_pairs(n, baseline, &npairs);
-    values = rb_malloc(n * nq * sizeof *values);
+    values = measures ? rb_malloc(nmeasures * n * nq * sizeof *values)
+                      : NULL;
+    stats = measures ? rb_calloc(nmeasures * npairs, sizeof *stats) : NULL;
     out = json_array();
-    if (!measures || !pairs || !values || !out) {
+    if (!measures || !pairs || !values || !stats || !out) {
         if (measures)
             rb_error_oom(err);
-        json_decref(out);
-        out = NULL;
-        goto done;
+        goto fail;
     }
     info->comparisons = npairs;
+    for (m = 0; m < nmeasures; m++)
+        if (gather(systems, n, qids, nq, measures[m],
+                   values + m * n * nq, err) < 0)
+            goto fail;
+    jobs.pairs = pairs;
+    jobs.npairs = npairs;
+    jobs.nq = nq;
+    jobs.nsystems = n;
+    jobs.values = values;
+    jobs.opt = &opt->stats;
+    jobs.stats = stats;
+    if (compute_stats(&jobs, nmeasures * npairs, opt->threads, err) < 0)
+        goto fail;
     delta_measure = opt->per_query_measure ? opt->per_query_measure
                                            : measures[0];
     for (m = 0; m < nmeasures; m++) {
         int with_deltas = opt->per_query > 0 &&
                           strcmp(measures[m], delta_measure) == 0;
 
-        if (compare_measure(systems, n, pairs, npairs, qids, nq, nunion,
-                            measures[m], with_deltas, opt, ds, values, out,
-                            err) < 0) {
-            json_decref(out);
-            out = NULL;
-            goto done;
-        }
+        if (measure_json(systems, n, pairs, npairs, qids, nq, nunion,
+                         measures[m], with_deltas, opt, ds,
+                         values + m * n * nq, stats + m * npairs, out,
+                         err) < 0)
+            goto fail;
     }
+    goto done;
+fail:
+    json_decref(out);
+    out = NULL;
 done:
+    rb_free(stats);
     rb_free(values);
     rb_free(pairs);
     rb_free(measures);

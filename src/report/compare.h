@@ -47,10 +47,13 @@ typedef struct rb_compare_options {
     /* Measure of the per-query gains and losses (NULL: the first
      * compared). */
     const char *per_query_measure;
+    /* Threads for the random tests (0: all cores); results do not depend
+     * on it. */
+    int threads;
 } rb_compare_options;
 
 #define RB_COMPARE_OPTIONS_INIT \
-    {RB_PAIRED_OPTIONS_INIT, RB_TEST_RANDOMIZATION, 0.05, 0, 0, NULL, NULL}
+    {RB_PAIRED_OPTIONS_INIT, RB_TEST_RANDOMIZATION, 0.05, 0, 0, NULL, NULL, 0}
 
 /* The measures compared when none are named: nDCG@10 first. */
 extern const char *const RB_COMPARE_DEFAULT_MEASURES[];
