@@ -253,6 +253,11 @@ static int add_results_file(loaded_results *lr, const char *path,
     res = rb_results_load(path, err);
     if (!res)
         return -1;
+    if (!json_is_string(json_object_get(json_object_get(res, "dataset"),
+                                        "name"))) {
+        json_decref(res);
+        return rb_error_set(err, "%s: \"dataset\" has no \"name\"", path);
+    }
     items = rb_grow(lr->items, &lr->cap, lr->n + 1, sizeof *items);
     if (!items) {
         json_decref(res);

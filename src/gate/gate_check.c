@@ -397,6 +397,11 @@ int rb_gate_check_results(const json_t *baseline,
     size_t i;
 
     memset(rep, 0, sizeof *rep);
+    for (i = 0; i < n; i++)
+        if (!str(json_object_get(results[i], "dataset"), "name") ||
+            !json_is_array(json_object_get(results[i], "retrievers")))
+            return rb_error_set(err, "results %zu lack a dataset name or "
+                                "a list of retrievers", i + 1);
     json_array_foreach(json_object_get(baseline, "datasets"), i, bd) {
         const char *name = str(bd, "name");
         const char *split = str(bd, "split") ? str(bd, "split") : "test";
@@ -424,8 +429,7 @@ int rb_gate_check_results(const json_t *baseline,
                      strcmp(str(b, "name"), str(ds, "name")) == 0 &&
                      strcmp(str(b, "split") ? str(b, "split") : "test",
                             split) == 0;
-        if (!known && !add_check(rep, RB_CHECK_DATASET,
-                                 str(ds, "name") ? str(ds, "name") : "?",
+        if (!known && !add_check(rep, RB_CHECK_DATASET, str(ds, "name"),
                                  NULL, NULL, RB_GATE_NEW,
                                  "new dataset (split %s), not in the "
                                  "baseline", split))
