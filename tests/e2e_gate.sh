@@ -191,8 +191,9 @@ cp "$tmp/base.json" "$tmp/kept.json"
 gate 1 "failing gate" --baseline "$tmp/kept.json" --results "$tmp/worse.json"
 cmp -s "$tmp/kept.json" "$tmp/base.json" ||
     say_fail "a failing gate changed the baseline"
-gate 0 "update" --update --baseline "$tmp/new-baseline.json" \
+gate 0 "update" --update --baseline "$tmp/deeper/new-baseline.json" \
     --results "$tmp/worse.json" --measures ndcg_cut_10
+mv "$tmp/deeper/new-baseline.json" "$tmp/new-baseline.json"
 grep -q '"schema": "rankbench.baseline"' "$tmp/new-baseline.json" ||
     say_fail "baseline schema"
 grep -q 'recall_100' "$tmp/new-baseline.json" &&

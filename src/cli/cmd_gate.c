@@ -379,16 +379,45 @@ static char **split_list(const char *list, rb_error *err)
     return out;
 }
 
+static void free_list(char **list)
+{
+    size_t i;
+
+    for (i = 0; list && list[i]; i++)
+        rb_free(list[i]);
+    rb_free(list);
+}
+
+/* Create the folder a new file goes into, when it has one. */
+static int make_parent(const char *path, rb_error *err)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir;
+    int rc;
+
+    if (!slash || slash == path)
+        return 0;
+    dir = rb_strndup(path, (size_t)(slash - path));
+    if (!dir)
+        return rb_error_oom(err);
+    rc = rb_mkdirs(dir, err);
+    rb_free(dir);
+    return rc;
+}
+
 static int update_baseline(const gate_args *a, const loaded_results *lr,
                            const rb_gate_rules *rules, rb_error *err)
 {
     char **measures = a->measures ? split_list(a->measures, err) : NULL;
     json_t *baseline;
-    size_t i;
     int rc;
 
     if (a->measures && !measures)
         return -1;
+    if (make_parent(a->baseline, err) < 0) {
+        free_list(measures);
+        return -1;
+    }
     baseline = rb_gate_baseline_new((const json_t *const *)lr->items, lr->n,
                                     rules, (const char *const *)measures,
                                     err);
@@ -397,9 +426,7 @@ static int update_baseline(const gate_args *a, const loaded_results *lr,
         printf("baseline written to %s from %zu results file%s\n",
                a->baseline, lr->n, lr->n == 1 ? "" : "s");
     json_decref(baseline);
-    for (i = 0; measures && measures[i]; i++)
-        rb_free(measures[i]);
-    rb_free(measures);
+    free_list(measures);
     return rc;
 }
 
