@@ -12,7 +12,7 @@ if (!exists("rb_output")) rb_output = rb_chart . "." . rb_format
 
 set encoding utf8
 if (rb_format eq "svg") {
-    set terminal svg size 1200,800 dynamic noenhanced \
+    set terminal svg size 1200,800 fixed noenhanced \
         font "DejaVu Sans,12" fontscale 1.3333 linewidth 1.3333 \
         background "#ffffff"
 } else {

@@ -6,6 +6,7 @@
 #   rb_data              the data file: one block per retriever,
 #                        x, nDCG@10, dataset number
 #   rb_title, rb_subtitle
+#   rb_key_w             the key's width, a screen fraction
 #   rb_n, rb_names[]     retrievers, in the order of the blocks
 #   rb_ngroups, rb_groups[], rb_group_x[]
 #                        dataset labels and the centres of their groups
@@ -28,8 +29,10 @@ eval "set ytics (" . rb_ytics . ") nomirror out scale 0.6"
 set grid ytics lc rgb rb_grid lw 1 dt 1
 set border 3
 set ylabel "nDCG@10 (0 to 1)"
-set key outside right center vertical Left reverse samplen 1.5 \
-    spacing 1.3 width 1
+# The key sits in a right margin as wide as its longest name.
+set rmargin at screen 1 - rb_key_w - 0.01
+set key at screen 1 - rb_key_w, screen 0.49 left center vertical Left \
+    reverse samplen 2.5 spacing 1.3 width 0
 set boxwidth 0.9
 # The plot command is put together as text because gnuplot evaluates a
 # "plot for" clause once even when its range is empty. Only variable

@@ -36,11 +36,12 @@ set xzeroaxis lt 1 lc rgb rb_ink lw 1
 set key top right reverse Left samplen 1.5 spacing 1.2 \
     box lc rgb rb_grid opaque width 1
 set boxwidth rb_box_width
-# The names of the first and last query, beside their bars.
-set label 3 rb_best_text at first 1 + rb_box_width / 2, rb_best_y \
-    left offset 0.5, 0 textcolor rgb rb_ink front
-set label 4 rb_worst_text at first rb_n - rb_box_width / 2, rb_worst_y \
-    right offset -0.5, 0 textcolor rgb rb_ink front
+# The names of the first and last query: above the tallest bar and
+# below the deepest one, where no other bar reaches.
+set label 3 rb_best_text at first 1 - rb_box_width / 2, rb_best_y \
+    left offset 0, 0.8 textcolor rgb rb_ink front
+set label 4 rb_worst_text at first rb_n + rb_box_width / 2, rb_worst_y \
+    right offset 0, -0.9 textcolor rgb rb_ink front
 
 # Only classes with queries are drawn from the data (a plot without
 # points makes gnuplot warn); an empty class still gets its key entry.

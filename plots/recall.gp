@@ -4,6 +4,7 @@
 # Variables that rankbench sets before this template:
 #   rb_data              the data file: one block per retriever, k recall
 #   rb_title, rb_subtitle
+#   rb_key_w             the key's width, a screen fraction
 #   rb_n, rb_names[]     retrievers, in the order of the blocks
 #   rb_xmin, rb_xmax     the k range; rb_xtics a tick list of the cutoffs
 #   rb_note              a remark shown in the plot ("" for none), such
@@ -25,8 +26,10 @@ set grid xtics ytics lc rgb rb_grid lw 1 dt 1
 set border 3
 set xlabel "cutoff k: documents retrieved per query (log scale)"
 set ylabel "recall@k: fraction of the relevant documents found"
-set key outside right center vertical Left reverse samplen 2.5 \
-    spacing 1.3 width 1
+# The key sits in a right margin as wide as its longest name.
+set rmargin at screen 1 - rb_key_w - 0.01
+set key at screen 1 - rb_key_w, screen 0.49 left center vertical Left \
+    reverse samplen 2.5 spacing 1.3 width 0
 
 plot for [i = 1:rb_n] rb_data index (i - 1) using 1 : 2 \
     with linespoints lw 2 lc rgb rb_lc(i) dt rb_dt(i) pt rb_pt(i) ps 1.2 \

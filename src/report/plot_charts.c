@@ -324,6 +324,18 @@ static int set_titles(plot_chart *c, const char *title, const char *sub,
     return c->title ? 0 : rb_error_oom(err);
 }
 
+/* The screen fraction a key of these names takes at the right edge:
+ * the line sample, the widest name and some room. */
+static double key_width(const char *const *names, size_t n)
+{
+    double widest = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        widest = fmax(widest, plot_text_em(names[i]));
+    return ((widest + 4.5) * FONT_PX + 16.0) / RB_PLOT_WIDTH;
+}
+
 /* ---- the leader's margin, written under a panel ---- */
 
 typedef enum margin_kind {
@@ -1232,6 +1244,7 @@ int plot_build_recall(const plot_set *ps, plot_chart *c, rb_error *err)
         rb_buf_puts(&sub, " \xc2\xb7 higher is better") < 0 ||
         gp_set_num(&c->vars, "rb_n", (double)nseries) < 0 ||
         gp_set_str_array(&c->vars, "rb_names", names, nseries) < 0 ||
+        gp_set_num(&c->vars, "rb_key_w", key_width(names, nseries)) < 0 ||
         gp_set_num(&c->vars, "rb_xmin", xmin) < 0 ||
         gp_set_num(&c->vars, "rb_xmax", xmax) < 0 ||
         gp_set_str(&c->vars, "rb_xtics", tics.data) < 0 ||
@@ -1396,6 +1409,7 @@ int plot_build_datasets(const plot_set *sets, size_t nsets, plot_chart *c,
                       "higher is better", nsets) < 0 ||
         gp_set_num(&c->vars, "rb_n", (double)m) < 0 ||
         gp_set_str_array(&c->vars, "rb_names", names, m) < 0 ||
+        gp_set_num(&c->vars, "rb_key_w", key_width(names, m)) < 0 ||
         gp_set_num(&c->vars, "rb_ymax", top * 1.15) < 0 ||
         gp_set_str(&c->vars, "rb_ytics", tics.data) < 0 ||
         datasets_vars(sets, nsets, m, stride, c) < 0)
