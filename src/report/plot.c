@@ -590,19 +590,20 @@ static int emit_chart(plot_job *job, const plot_chart *c, rb_error *err)
     return 0;
 }
 
-/* Build one chart with build_rc from its builder and emit or skip it. */
-static int finish_chart(plot_job *job, plot_chart *c, int build_rc,
-                        rb_error *err)
+static void chart_release(plot_chart *c)
 {
-    int rc = build_rc < 0 ? -1
-           : build_rc == 0 ? record_skip(job, c, err)
-                           : emit_chart(job, c, err);
-
     rb_buf_release(&c->vars);
     rb_buf_release(&c->data);
     rb_free(c->title);
     c->title = NULL;
-    return rc;
+}
+
+/* Emit a chart that its builder made ready (built 1), or record why it
+ * is left out (built 0). */
+static int finish_chart(plot_job *job, const plot_chart *c, int built,
+                        rb_error *err)
+{
+    return built ? emit_chart(job, c, err) : record_skip(job, c, err);
 }
 
 static int write_manifest(plot_job *job, const json_t *datasets,
@@ -642,48 +643,64 @@ static int write_manifest(plot_job *job, const json_t *datasets,
     return rc;
 }
 
+#define NCHARTS 4
+
+/* Prepare every chart of one results file; built[i] tells which are
+ * ready. Fails only on errors, such as an unknown pair. */
+static int build_charts(const plot_set *ps, const rb_plot_options *opts,
+                        plot_chart *charts, int *built, rb_error *err)
+{
+    static const char *const names[NCHARTS] = {
+        "quality", "per_query", "recall", "speed"
+    };
+    size_t i;
+
+    for (i = 0; i < NCHARTS; i++) {
+        memset(&charts[i], 0, sizeof charts[i]);
+        charts[i].name = names[i];
+    }
+    built[0] = plot_build_quality(ps, &charts[0], err);
+    built[1] = built[0] < 0 ? -1
+             : plot_build_per_query(ps, opts ? opts->pair_base : NULL,
+                                    opts ? opts->pair_other : NULL,
+                                    &charts[1], err);
+    built[2] = built[1] < 0 ? -1 : plot_build_recall(ps, &charts[2], err);
+    built[3] = built[2] < 0 ? -1 : plot_build_speed(ps, &charts[3], err);
+    return built[3] < 0 ? -1 : 0;
+}
+
 int rb_plot_results_with(const json_t *results, const char *out_dir,
                          const rb_plot_options *opts, rb_error *err)
 {
     plot_job job;
     plot_set ps;
-    plot_chart c;
+    plot_chart charts[NCHARTS];
+    int built[NCHARTS];
     json_t *datasets = NULL;
+    size_t i, ready = 0;
     int rc = -1;
 
-    memset(&ps, 0, sizeof ps);
+    memset(&job, 0, sizeof job);
+    memset(charts, 0, sizeof charts);
     if (rb_plot_check_results(results, err) < 0)
         return -1;
-    if (job_init(&job, out_dir, opts, err) < 0 ||
-        plot_set_init(&ps, results, err) < 0)
+    if (plot_set_init(&ps, results, err) < 0)
+        return -1;
+    if (build_charts(&ps, opts, charts, built, err) < 0)
         goto done;
-    opts = job.opts;
-
-    memset(&c, 0, sizeof c);
-    c.name = "quality";
-    if (finish_chart(&job, &c, plot_build_quality(&ps, &c, err), err) < 0)
-        goto done;
-    memset(&c, 0, sizeof c);
-    c.name = "per_query";
-    if (finish_chart(&job, &c, plot_build_per_query(&ps, opts->pair_base,
-                                                    opts->pair_other, &c,
-                                                    err), err) < 0)
-        goto done;
-    memset(&c, 0, sizeof c);
-    c.name = "recall";
-    if (finish_chart(&job, &c, plot_build_recall(&ps, &c, err), err) < 0)
-        goto done;
-    memset(&c, 0, sizeof c);
-    c.name = "speed";
-    if (finish_chart(&job, &c, plot_build_speed(&ps, &c, err), err) < 0)
-        goto done;
-
-    if (json_array_size(job.drawn) == 0) {
-        rb_error_set(err, "nothing to chart in the results of \"%s\": %s",
-                     ps.dataset, json_string_value(json_object_get(
-                         json_array_get(job.skipped, 0), "reason")));
+    for (i = 0; i < NCHARTS; i++)
+        ready += built[i] > 0;
+    if (ready == 0) {
+        rb_error_set(err, "nothing to chart in the results of \"%s\": they "
+                     "have none of nDCG@10, P@10, recall@k, per-query "
+                     "nDCG@10 of two retrievers and timings", ps.dataset);
         goto done;
     }
+    if (job_init(&job, out_dir, opts, err) < 0)
+        goto done;
+    for (i = 0; i < NCHARTS; i++)
+        if (finish_chart(&job, &charts[i], built[i], err) < 0)
+            goto done;
     datasets = json_pack("[s]", ps.dataset);
     if (!datasets) {
         rb_error_oom(err);
@@ -691,6 +708,8 @@ int rb_plot_results_with(const json_t *results, const char *out_dir,
     }
     rc = write_manifest(&job, datasets, err);
 done:
+    for (i = 0; i < NCHARTS; i++)
+        chart_release(&charts[i]);
     json_decref(datasets);
     plot_set_release(&ps);
     job_release(&job);
@@ -728,14 +747,14 @@ int rb_plot_datasets(const json_t *const *results, size_t n,
             return -1;
         }
     memset(&job, 0, sizeof job);
+    memset(&c, 0, sizeof c);
+    c.name = "datasets";
     sets = rb_calloc(n, sizeof *sets);
     datasets = json_array();
     if (!sets || !datasets) {
         rb_error_oom(err);
         goto done;
     }
-    if (job_init(&job, out_dir, opts, err) < 0)
-        goto done;
     for (ready = 0; ready < n; ready++) {
         if (plot_set_init(&sets[ready], results[ready], err) < 0)
             goto done;
@@ -746,12 +765,11 @@ int rb_plot_datasets(const json_t *const *results, size_t n,
             goto done;
         }
     }
-    memset(&c, 0, sizeof c);
-    c.name = "datasets";
     rc = plot_build_datasets(sets, n, &c, err);
     if (rc == 0)
         rb_error_set(err, "no chart across datasets: %s", c.skip);
-    if (finish_chart(&job, &c, rc, err) < 0 || rc == 0) {
+    if (rc <= 0 || job_init(&job, out_dir, opts, err) < 0 ||
+        finish_chart(&job, &c, 1, err) < 0) {
         rc = -1;
         goto done;
     }
@@ -759,6 +777,7 @@ int rb_plot_datasets(const json_t *const *results, size_t n,
 done:
     for (i = 0; i < ready; i++)
         plot_set_release(&sets[i]);
+    chart_release(&c);
     rb_free(sets);
     json_decref(datasets);
     job_release(&job);

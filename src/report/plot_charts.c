@@ -819,8 +819,6 @@ static int pick_pair(const plot_set *ps, const char *base_name,
                      const char *other_name, const plot_entry **base,
                      const plot_entry **other, plot_chart *c, rb_error *err)
 {
-    size_t i;
-
     if (!base_name != !other_name)
         return rb_error_set(err, "the per-query chart needs both "
                             "retrievers of the pair named");
@@ -845,14 +843,17 @@ static int pick_pair(const plot_set *ps, const char *base_name,
         *other = &ps->entries[0];
         *base = &ps->entries[1];
     }
-    for (i = 0; i < 2; i++) {
-        const plot_entry *e = i == 0 ? *base : *other;
-
-        if (!per_query_of(e)) {
-            snprintf(c->skip, sizeof c->skip, "%s has no per-query "
-                     "nDCG@10 (per_query.QID.ndcg_cut_10)", e->name);
-            return 0;
-        }
+    if (!per_query_of(*base) && !per_query_of(*other)) {
+        snprintf(c->skip, sizeof c->skip, "neither %s nor %s has "
+                 "per-query nDCG@10 (per_query.QID.ndcg_cut_10)",
+                 (*other)->name, (*base)->name);
+        return 0;
+    }
+    if (!per_query_of(*base) || !per_query_of(*other)) {
+        snprintf(c->skip, sizeof c->skip, "%s has no per-query nDCG@10 "
+                 "(per_query.QID.ndcg_cut_10)",
+                 (per_query_of(*base) ? *other : *base)->name);
+        return 0;
     }
     return 1;
 }

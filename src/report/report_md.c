@@ -30,21 +30,21 @@ static const struct {
 
 /* How each chart is introduced on the page. */
 static const struct {
-    const char *name, *heading, *caption;
+    const char *name, *heading, *noun, *caption;
 } chart_text[] = {
-    {"quality", "Quality",
+    {"quality", "Quality", "quality chart",
      "nDCG@10, P@10 and recall@100 of each retriever; under each measure, "
      "the leader's margin over the runner-up (relative for nDCG and P, in "
      "percentage points for recall)."},
-    {"per_query", "Per query",
+    {"per_query", "Per query", "per-query chart",
      "The change in nDCG@10 on each query between two retrievers, sorted "
      "from the largest gain to the largest loss."},
-    {"recall", "Recall at k",
+    {"recall", "Recall at k", "recall chart",
      "Recall at every cutoff k in the results (log scale)."},
-    {"speed", "Speed",
+    {"speed", "Speed", "speed chart",
      "Indexing speed (documents per second) and search speed (queries per "
      "second). Timings differ between runs and machines."},
-    {"datasets", "Across datasets",
+    {"datasets", "Across datasets", "chart across datasets",
      "nDCG@10 of each retriever on each dataset."},
 };
 
@@ -199,14 +199,18 @@ static int results_table(rb_buf *b, const json_t *results)
 
 /* ---- charts ---- */
 
-static const char *chart_field(const char *name, int caption)
+enum chart_field_kind { CHART_HEADING, CHART_NOUN, CHART_CAPTION };
+
+static const char *chart_field(const char *name, enum chart_field_kind kind)
 {
     size_t i;
 
     for (i = 0; i < sizeof chart_text / sizeof chart_text[0]; i++)
         if (strcmp(chart_text[i].name, name) == 0)
-            return caption ? chart_text[i].caption : chart_text[i].heading;
-    return caption ? "" : name;
+            return kind == CHART_HEADING ? chart_text[i].heading
+                 : kind == CHART_NOUN ? chart_text[i].noun
+                                      : chart_text[i].caption;
+    return kind == CHART_CAPTION ? "" : name;
 }
 
 /* One drawn chart: heading, caption, the PNG (else the SVG) embedded,
@@ -221,8 +225,9 @@ static int chart_section(rb_buf *b, const json_t *chart, const char *href)
 
     if (!name || !title)
         return 0;
-    if (rb_buf_printf(b, "### %s\n\n%s\n\n", chart_field(name, 0),
-                      chart_field(name, 1)) < 0)
+    if (rb_buf_printf(b, "### %s\n\n%s\n\n",
+                      chart_field(name, CHART_HEADING),
+                      chart_field(name, CHART_CAPTION)) < 0)
         return -1;
     if (shown && (rb_buf_puts(b, "![") < 0 || md_text(b, title) < 0 ||
                   rb_buf_puts(b, "](") < 0 || md_href(b, href, shown) < 0 ||
@@ -262,7 +267,8 @@ static int charts_section(rb_buf *b, const json_t *manifest,
         const char *why = str_field(c, "reason");
 
         if (name && why &&
-            (rb_buf_printf(b, "_No %s chart: ", chart_field(name, 0)) < 0 ||
+            (rb_buf_printf(b, "_No %s: ", chart_field(name, CHART_NOUN)) <
+             0 ||
              md_text(b, why) < 0 || rb_buf_puts(b, "._\n\n") < 0))
             return -1;
     }
