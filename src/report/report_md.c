@@ -188,8 +188,8 @@ static int results_table(rb_buf *b, const json_t *results)
                 table_number(b, v, "%.4f", nr > 1 && v == best[c]) < 0)
                 return -1;
         }
-        if (table_number(b, num_field(t, "index_s"), "%.3f", 0) < 0 ||
-            table_number(b, num_field(t, "search_s"), "%.3f", 0) < 0 ||
+        if (table_number(b, num_field(t, "index_s"), "%.4f", 0) < 0 ||
+            table_number(b, num_field(t, "search_s"), "%.4f", 0) < 0 ||
             table_number(b, num_field(t, "queries_per_s"), "%.0f", 0) < 0 ||
             rb_buf_putc(b, '\n') < 0)
             return -1;
