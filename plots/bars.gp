@@ -27,7 +27,7 @@ set yrange [rb_n + 0.5 + (rb_rows - rb_n) / 2.0 : 0.5 - (rb_rows - rb_n) / 2.0]
 set border 1
 set xtics nomirror out scale 0.6
 set ytics scale 0 nomirror
-set grid xtics lc rgb rb_grid lw 1 dt 1
+set grid xtics lt 1 lc rgb rb_grid lw 1
 set tmargin at screen rb_top
 set bmargin at screen rb_bottom
 unset key
@@ -53,16 +53,16 @@ do for [p = 1:rb_npanels] {
                  : ytic(rb_names[int($1)]) \
                  with boxxyerror lc rgb rb_lc(rb_first_color + p - 1), \
              rb_data using (valid(p + 1) ? column(p + 1) : rb_panel_xmin[p]) \
-                 : 1 : (" " . rb_labels[(p - 1) * rb_n + int($1)]) \
-                 with labels left textcolor rgb rb_ink
+                 : 1 : (rb_labels[(p - 1) * rb_n + int($1)]) \
+                 with labels left offset 0.5, 0 textcolor rgb rb_ink
     } else {
         set ytics format ""
         plot rb_data using (rb_panel_xmin[p]) : 1 : (rb_panel_xmin[p]) \
                  : (column(p + 1)) : ($1 - bar_half) : ($1 + bar_half) \
                  with boxxyerror lc rgb rb_lc(rb_first_color + p - 1), \
              rb_data using (valid(p + 1) ? column(p + 1) : rb_panel_xmin[p]) \
-                 : 1 : (" " . rb_labels[(p - 1) * rb_n + int($1)]) \
-                 with labels left textcolor rgb rb_ink
+                 : 1 : (rb_labels[(p - 1) * rb_n + int($1)]) \
+                 with labels left offset 0.5, 0 textcolor rgb rb_ink
     }
     unset label 1
     unset label 2

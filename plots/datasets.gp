@@ -26,7 +26,7 @@ do for [d = 1:rb_ngroups] {
     set xtics add (rb_groups[d] rb_group_x[d])
 }
 eval "set ytics (" . rb_ytics . ") nomirror out scale 0.6"
-set grid ytics lc rgb rb_grid lw 1 dt 1
+set grid ytics lt 1 lc rgb rb_grid lw 1
 set border 3
 set ylabel "nDCG@10 (0 to 1)"
 # The key sits in a right margin as wide as its longest name.

@@ -28,7 +28,7 @@ set xrange [0.5 : rb_n + 0.5]
 set yrange [-rb_ylim : rb_ylim]
 unset xtics
 eval "set ytics (" . rb_ytics . ") nomirror out scale 0.6"
-set grid ytics lc rgb rb_grid lw 1 dt 1
+set grid ytics lt 1 lc rgb rb_grid lw 1
 set border 2
 set xlabel rb_xlabel offset 0, 0.8
 set ylabel rb_ylabel

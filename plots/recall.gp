@@ -22,7 +22,7 @@ set xrange [rb_xmin : rb_xmax]
 set yrange [0 : 1.04]
 eval "set xtics (" . rb_xtics . ") nomirror out scale 0.6"
 set ytics 0, 0.2, 1 format "%.1f" nomirror out scale 0.6
-set grid xtics ytics lc rgb rb_grid lw 1 dt 1
+set grid xtics ytics lt 1 lc rgb rb_grid lw 1
 set border 3
 set xlabel "cutoff k: documents retrieved per query (log scale)"
 set ylabel "recall@k: fraction of the relevant documents found"
