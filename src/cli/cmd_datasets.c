@@ -1,0 +1,216 @@
+/*
+ * rankbench datasets: check, describe, fetch and import collections.
+ */
+
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "base/log.h"
+#include "cli/commands.h"
+#include "data/dataset_check.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+        "usage: rankbench datasets check DIR [--split S] [--strict] "
+        "[--all] [--json]\n"
+        "\n"
+        "  check    validate a BEIR folder and list every problem\n");
+}
+
+/* Parse a non-negative count option value. */
+static int parse_count(const char *opt, const char *s, size_t *out)
+{
+    char *end;
+    unsigned long long v;
+
+    if (!s || !*s || *s == '-')
+        goto bad;
+    v = strtoull(s, &end, 10);
+    if (*end)
+        goto bad;
+    *out = (size_t)v;
+    return 0;
+bad:
+    fprintf(stderr, "rankbench datasets: %s needs a number, not '%s'\n",
+            opt, s ? s : "");
+    return -1;
+}
+
+/* ---------------------------------------------------------------------- */
+/* check                                                                   */
+
+static void print_grades(const rb_check_split *s)
+{
+    size_t i;
+
+    printf("; grades");
+    for (i = 0; i < s->ngrades; i++)
+        printf("%s %d (%zu)", i ? "," : "", s->grades[i].grade,
+               s->grades[i].count);
+}
+
+/* The human-readable report: problems as FILE:LINE: severity: message,
+ * then a summary. */
+static void print_check_report(const rb_check_report *r)
+{
+    size_t listed[RB_CHECK_NKINDS] = {0}, i;
+    int more = 0;
+
+    for (i = 0; i < r->nproblems; i++) {
+        const rb_check_problem *p = &r->problems[i];
+
+        listed[p->kind]++;
+        if (p->line)
+            printf("%s:%ld: %s: %s\n", p->file, p->line,
+                   rb_check_severity_name(p->severity), p->message);
+        else
+            printf("%s: %s: %s\n", p->file,
+                   rb_check_severity_name(p->severity), p->message);
+    }
+    for (i = 0; i < RB_CHECK_NKINDS; i++) {
+        if (r->counts[i] <= listed[i])
+            continue;
+        printf("... and %zu more %s problems not listed\n",
+               r->counts[i] - listed[i],
+               rb_check_kind_name((rb_check_kind)i));
+        more = 1;
+    }
+    if (more)
+        printf("(--all lists every problem)\n");
+    if (r->nproblems)
+        printf("\n");
+
+    printf("dataset      %s\n", r->dir);
+    if (r->corpus.file)
+        printf("corpus       %s: %zu documents, %zu empty titles, "
+               "%zu empty texts\n", r->corpus.file, r->corpus.records,
+               r->corpus.empty_titles, r->corpus.empty_texts);
+    if (r->queries.file)
+        printf("queries      %s: %zu queries, %zu without judgments\n",
+               r->queries.file, r->queries.records, r->unjudged_queries);
+    for (i = 0; i < r->nsplits; i++) {
+        const rb_check_split *s = &r->splits[i];
+
+        printf("split %-6s %s: %zu judgments, %zu queries, %zu "
+               "documents, %zu relevant", s->name, s->file, s->judgments,
+               s->queries, s->documents, s->relevant);
+        if (s->ngrades)
+            print_grades(s);
+        printf("\n");
+        if (s->missing_documents)
+            printf("             %zu judged documents (%zu relevant) are "
+                   "missing from the corpus\n", s->missing_documents,
+                   s->missing_relevant);
+    }
+    if (r->fingerprint_split)
+        printf("fingerprint  %s (split %s)\n", r->fingerprint,
+               r->fingerprint_split);
+    else
+        printf("fingerprint  none (a file is missing or unreadable)\n");
+    printf("result       %zu error%s, %zu warning%s\n", r->errors,
+           r->errors == 1 ? "" : "s", r->warnings,
+           r->warnings == 1 ? "" : "s");
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    rb_check_options opt = {NULL, 0, RB_CHECK_DEFAULT_MAX_PER_KIND};
+    const char *dir = NULL;
+    rb_check_report *r;
+    rb_error err = {{0}, 0};
+    int json = 0, i, status;
+
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--split") == 0 && i + 1 < argc) {
+            opt.split = argv[++i];
+        } else if (strcmp(argv[i], "--json") == 0) {
+            json = 1;
+        } else if (strcmp(argv[i], "--strict") == 0) {
+            opt.strict = 1;
+        } else if (strcmp(argv[i], "--all") == 0) {
+            opt.max_per_kind = 0;
+        } else if (strcmp(argv[i], "--max-per-kind") == 0 && i + 1 < argc) {
+            if (parse_count(argv[i], argv[i + 1], &opt.max_per_kind) < 0)
+                return 2;
+            i++;
+        } else if (strcmp(argv[i], "--help") == 0 ||
+                   strcmp(argv[i], "-h") == 0) {
+            printf("usage: rankbench datasets check DIR [--split S] "
+                   "[--strict] [--all | --max-per-kind N] [--json]\n\n"
+                   "Reads every file of a BEIR folder and lists each "
+                   "problem as FILE:LINE: problem.\n"
+                   "  --split S         split whose fingerprint is shown "
+                   "(default test)\n"
+                   "  --strict          judgments naming unknown documents "
+                   "or queries are errors\n"
+                   "  --all             list every problem (default: %d "
+                   "of each kind)\n"
+                   "  --max-per-kind N  list at most N problems of each "
+                   "kind\n"
+                   "  --json            the report as JSON on stdout\n"
+                   "Exit status: 0 when there are no errors (warnings "
+                   "allowed), 1 with errors.\n",
+                   RB_CHECK_DEFAULT_MAX_PER_KIND);
+            return 0;
+        } else if (rb_cli_log_option(argv[i])) {
+            continue;
+        } else if (argv[i][0] == '-' || dir) {
+            fprintf(stderr, "rankbench datasets check: unexpected "
+                    "argument '%s'\n", argv[i]);
+            return 2;
+        } else {
+            dir = argv[i];
+        }
+    }
+    if (!dir) {
+        fprintf(stderr, "usage: rankbench datasets check DIR [--split S] "
+                "[--strict] [--all] [--json]\n");
+        return 2;
+    }
+    r = rb_dataset_check(dir, &opt, &err);
+    if (!r) {
+        rb_log(RB_LOG_ERROR, "%s", err.msg);
+        return 1;
+    }
+    if (json) {
+        json_t *j = rb_check_report_json(r);
+
+        if (!j || json_dumpf(j, stdout, JSON_INDENT(2)) < 0) {
+            rb_log(RB_LOG_ERROR, "out of memory");
+            json_decref(j);
+            rb_check_report_free(r);
+            return 1;
+        }
+        fputc('\n', stdout);
+        json_decref(j);
+    } else {
+        print_check_report(r);
+    }
+    status = r->errors ? 1 : 0;
+    rb_check_report_free(r);
+    return status;
+}
+
+int rb_cmd_datasets(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "check") == 0)
+        return cmd_check(argc - 1, argv + 1);
+    fprintf(stderr, "rankbench datasets: unknown subcommand '%s'\n\n",
+            argv[1]);
+    usage(stderr);
+    return 2;
+}
