@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "cli/commands.h"
 #include "data/dataset_check.h"
+#include "data/dataset_stats.h"
 
 static void usage(FILE *out)
 {
@@ -19,7 +20,12 @@ static void usage(FILE *out)
         "usage: rankbench datasets check DIR [--split S] [--strict] "
         "[--all] [--json]\n"
         "\n"
-        "  check    validate a BEIR folder and list every problem\n");
+        "       rankbench datasets stats DIR [--split S] [--json] "
+        "[--plots OUTDIR]\n"
+        "\n"
+        "  check    validate a BEIR folder and list every problem\n"
+        "  stats    length distributions, vocabulary, judgments per "
+        "query\n");
 }
 
 /* Parse a non-negative count option value. */
@@ -196,6 +202,128 @@ static int cmd_check(int argc, char **argv)
     return status;
 }
 
+/* ---------------------------------------------------------------------- */
+/* stats                                                                   */
+
+static void print_summary(const char *label, const rb_count_summary *s)
+{
+    printf("%s: mean %.2f, median %g, p90 %g, p99 %g, min %zu, max %zu",
+           label, s->mean, s->median, s->p90, s->p99, s->min, s->max);
+}
+
+static void print_stats(const rb_dataset_stats *st)
+{
+    size_t i;
+
+    printf("dataset      %s\n", st->dir);
+    printf("documents    %zu; ", st->documents);
+    print_summary("terms per document", &st->doc_tokens);
+    printf("; %zu without terms\n", st->doc_tokens.zeros);
+    if (st->split)
+        printf("queries      %zu judged in split %s (of %zu); ",
+               st->queries, st->split, st->queries_total);
+    else
+        printf("queries      %zu (no qrels split; all measured); ",
+               st->queries);
+    print_summary("terms per query", &st->query_tokens);
+    printf("\n");
+    printf("vocabulary   %zu corpus terms; %zu query terms, %zu of them "
+           "not in the corpus\n", st->vocabulary, st->query_vocabulary,
+           st->query_terms_unseen);
+    if (st->split) {
+        printf("judgments    %zu for %zu queries, %zu relevant; ",
+               st->judgments, st->judged_queries, st->relevant);
+        print_summary("per query", &st->judged_per_query);
+        printf("; relevant per query: mean %.2f, median %g, max %zu\n",
+               st->relevant_per_query.mean, st->relevant_per_query.median,
+               st->relevant_per_query.max);
+        printf("grades      ");
+        for (i = 0; i < st->ngrades; i++)
+            printf("%s %d (%zu)", i ? "," : "", st->grades[i].grade,
+                   st->grades[i].count);
+        printf("\n");
+    }
+    printf("terms        %s\n", st->tokenizer);
+}
+
+static int cmd_stats(int argc, char **argv)
+{
+    const char *dir = NULL, *split = NULL, *plots = NULL;
+    rb_dataset_stats *st;
+    rb_error err = {{0}, 0};
+    int json = 0, i, rc = 0;
+
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--split") == 0 && i + 1 < argc) {
+            split = argv[++i];
+        } else if (strcmp(argv[i], "--plots") == 0 && i + 1 < argc) {
+            plots = argv[++i];
+        } else if (strcmp(argv[i], "--json") == 0) {
+            json = 1;
+        } else if (strcmp(argv[i], "--help") == 0 ||
+                   strcmp(argv[i], "-h") == 0) {
+            printf("usage: rankbench datasets stats DIR [--split S] "
+                   "[--json] [--plots OUTDIR]\n\n"
+                   "Token length distributions of documents and queries, "
+                   "vocabulary sizes and\njudgments per query.\n"
+                   "  --split S       qrels split (default test)\n"
+                   "  --json          the statistics as JSON on stdout\n"
+                   "  --plots OUTDIR  histograms as gnuplot data, scripts "
+                   "and SVG charts\n");
+            return 0;
+        } else if (rb_cli_log_option(argv[i])) {
+            continue;
+        } else if (argv[i][0] == '-' || dir) {
+            fprintf(stderr, "rankbench datasets stats: unexpected "
+                    "argument '%s'\n", argv[i]);
+            return 2;
+        } else {
+            dir = argv[i];
+        }
+    }
+    if (!dir) {
+        fprintf(stderr, "usage: rankbench datasets stats DIR [--split S] "
+                "[--json] [--plots OUTDIR]\n");
+        return 2;
+    }
+    st = rb_dataset_stats_compute(dir, split, &err);
+    if (!st) {
+        rb_log(RB_LOG_ERROR, "%s", err.msg);
+        rb_log(RB_LOG_ERROR, "'rankbench datasets check %s' lists every "
+               "problem", dir);
+        return 1;
+    }
+    if (plots) {
+        int prc = rb_dataset_stats_plot(st, plots, &err);
+
+        if (prc < 0) {
+            rb_log(RB_LOG_ERROR, "%s", err.msg);
+            rc = 1;
+        } else if (prc == 1) {
+            rb_warn("gnuplot is not installed: wrote the chart data and "
+                    "scripts to %s but no charts", plots);
+        } else {
+            rb_info("charts written to %s", plots);
+        }
+    }
+    if (json) {
+        json_t *j = rb_dataset_stats_json(st);
+
+        if (!j || json_dumpf(j, stdout, JSON_INDENT(2) |
+                             JSON_REAL_PRECISION(10)) < 0) {
+            rb_log(RB_LOG_ERROR, "out of memory");
+            rc = 1;
+        } else {
+            fputc('\n', stdout);
+        }
+        json_decref(j);
+    } else {
+        print_stats(st);
+    }
+    rb_dataset_stats_free(st);
+    return rc;
+}
+
 int rb_cmd_datasets(int argc, char **argv)
 {
     if (argc < 2) {
@@ -209,6 +337,8 @@ int rb_cmd_datasets(int argc, char **argv)
     }
     if (strcmp(argv[1], "check") == 0)
         return cmd_check(argc - 1, argv + 1);
+    if (strcmp(argv[1], "stats") == 0)
+        return cmd_stats(argc - 1, argv + 1);
     fprintf(stderr, "rankbench datasets: unknown subcommand '%s'\n\n",
             argv[1]);
     usage(stderr);

@@ -352,9 +352,7 @@ static int check_jsonl_line(check_ctx *c, int is_corpus, const char *path,
     return rc;
 }
 
-/* Locate name or name.gz in dir; a new string or NULL (then *oom tells
- * whether memory ran out). */
-static char *find_file(const char *dir, const char *name, int *oom)
+char *rb_check_locate_file(const char *dir, const char *name, int *oom)
 {
     char *path = rb_path_join(dir, name);
     char *gz;
@@ -395,7 +393,7 @@ static int check_jsonl(check_ctx *c, int is_corpus)
     size_t len;
     int oom, rc;
 
-    fs->file = find_file(c->r->dir, name, &oom);
+    fs->file = rb_check_locate_file(c->r->dir, name, &oom);
     if (!fs->file) {
         char *want;
 
@@ -1295,7 +1293,7 @@ int rb_dataset_fingerprint_files(const char *dir, const char *split,
         return rb_error_set(err, "\"%s\": not a valid split name", split);
     snprintf(qname, sizeof qname, "qrels/%s.tsv", split);
     for (i = 0; i < 3; i++) {
-        paths[i] = find_file(dir, names[i], &oom);
+        paths[i] = rb_check_locate_file(dir, names[i], &oom);
         if (!paths[i]) {
             if (oom)
                 rb_error_oom(err);

@@ -169,6 +169,12 @@ void rb_fingerprint_line(rb_sha256 *sha, const char *line, size_t len);
 int rb_dataset_fingerprint_files(const char *dir, const char *split,
                                  char hex[65], rb_error *err);
 
+/* Locate dataset file name ("corpus.jsonl", "qrels/test.tsv") in dir as
+ * given or with ".gz" added, the plain file first. Returns a new string,
+ * or NULL when neither is a regular file; *oom is set to 1 when memory ran
+ * out instead. */
+char *rb_check_locate_file(const char *dir, const char *name, int *oom);
+
 /* A split name is a file name without "/" that does not start with ".".
  * Returns 1 when name is one. */
 int rb_check_split_name_ok(const char *name);

@@ -1,0 +1,731 @@
+#include "data/dataset_stats.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/fileio.h"
+#include "base/intern.h"
+#include "base/mem.h"
+#include "base/utf8.h"
+#include "data/dataset_check.h"
+#include "data/qrels.h"
+
+/* ---------------------------------------------------------------------- */
+/* Distributions                                                           */
+
+static int size_cmp(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* Quantile q of sorted counts, interpolating between closest ranks. */
+static double quantile(const size_t *sorted, size_t n, double q)
+{
+    double pos = q * (double)(n - 1);
+    size_t lo = (size_t)floor(pos);
+    double frac = pos - (double)lo;
+
+    if (lo + 1 >= n)
+        return (double)sorted[n - 1];
+    return (double)sorted[lo] +
+           frac * ((double)sorted[lo + 1] - (double)sorted[lo]);
+}
+
+void rb_count_summary_of(size_t *counts, size_t n, rb_count_summary *s)
+{
+    double sum = 0, sq = 0;
+    size_t i;
+
+    memset(s, 0, sizeof *s);
+    if (n == 0)
+        return;
+    qsort(counts, n, sizeof *counts, size_cmp);
+    s->n = n;
+    s->min = counts[0];
+    s->max = counts[n - 1];
+    for (i = 0; i < n; i++) {
+        s->total += counts[i];
+        s->zeros += counts[i] == 0;
+        sum += (double)counts[i];
+    }
+    s->mean = sum / (double)n;
+    for (i = 0; i < n; i++) {
+        double d = (double)counts[i] - s->mean;
+
+        sq += d * d;
+    }
+    s->stddev = sqrt(sq / (double)n);
+    s->median = quantile(counts, n, 0.5);
+    s->p90 = quantile(counts, n, 0.9);
+    s->p99 = quantile(counts, n, 0.99);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Terms                                                                   */
+
+#define TOKENIZER_DESCRIPTION \
+    "words: runs of letters and digits (Unicode punctuation, symbols and " \
+    "spaces separate them), ASCII lowercased; no stop words, no stemming"
+
+/* Code points that separate words: ASCII other than letters and digits,
+ * Latin-1 punctuation and symbols, general punctuation, currency and
+ * other symbol blocks, CJK punctuation, and the replacement character. */
+static int is_separator(uint32_t cp)
+{
+    if (cp < 0x80)
+        return !((cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') ||
+                 (cp >= 'A' && cp <= 'Z'));
+    if (cp <= 0xBF)
+        return cp != 0xAA && cp != 0xB2 && cp != 0xB3 && cp != 0xB5 &&
+               cp != 0xB9 && cp != 0xBA;
+    if (cp == 0xD7 || cp == 0xF7)
+        return 1;
+    if (cp >= 0x2000 && cp <= 0x2BFF)      /* punctuation .. arrows */
+        return 1;
+    if (cp >= 0x3000 && cp <= 0x303F)      /* CJK punctuation */
+        return 1;
+    if (cp >= 0xFE30 && cp <= 0xFE4F)      /* CJK compatibility forms */
+        return 1;
+    if (cp >= 0xFF00 && cp <= 0xFF0F)      /* fullwidth punctuation */
+        return 1;
+    return cp == RB_UTF8_REPLACEMENT || cp == 0xFEFF;
+}
+
+/* Split text into terms, count them and add each to vocab. Returns the
+ * number of terms, or (size_t)-1 when memory runs out. */
+static size_t count_terms(const char *text, size_t len, rb_intern *vocab,
+                          rb_buf *term)
+{
+    size_t i = 0, n = 0;
+
+    rb_buf_reset(term);
+    while (i <= len) {
+        uint32_t cp = ' ';
+        size_t step = 1;
+        int bad;
+
+        if (i < len)
+            step = rb_utf8_decode(text + i, len - i, &cp, &bad);
+        if (i < len && !is_separator(cp)) {
+            char c = text[i];
+
+            if (step == 1 && c >= 'A' && c <= 'Z')
+                c = (char)(c - 'A' + 'a');
+            if (step == 1 ? rb_buf_putc(term, c) < 0
+                          : rb_buf_append(term, text + i, step) < 0)
+                return (size_t)-1;
+        } else if (term->len) {
+            if (rb_intern_add(vocab, term->data, term->len, NULL) ==
+                RB_INTERN_NONE)
+                return (size_t)-1;
+            n++;
+            rb_buf_reset(term);
+        }
+        i += step;
+    }
+    return n;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Reading                                                                 */
+
+typedef struct stats_ctx {
+    rb_dataset_stats *st;
+    rb_intern *vocab, *qvocab;
+    rb_qrels *qrels;
+    rb_buf term, content;
+    size_t lcap, qcap;
+    rb_error *err;
+} stats_ctx;
+
+static int grow_push(size_t **arr, size_t *cap, size_t n, size_t v)
+{
+    size_t *a = rb_grow(*arr, cap, n + 1, sizeof *a);
+
+    if (!a)
+        return -1;
+    *arr = a;
+    a[n] = v;
+    return 0;
+}
+
+/* The string member key of obj, or "" when absent or null. Returns -1
+ * with an error naming the line when it is not a string. */
+static int member(json_t *obj, const char *key, const char *path,
+                  long line, const char **s, size_t *n, rb_error *err)
+{
+    json_t *v = json_object_get(obj, key);
+
+    *s = "";
+    *n = 0;
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_string(v))
+        return rb_error_set(err, "%s:%ld: \"%s\" is not a string", path,
+                            line, key);
+    *s = json_string_value(v);
+    *n = json_string_length(v);
+    return 0;
+}
+
+/* Measure one JSONL record. */
+static int measure_record(stats_ctx *c, int is_corpus, const char *path,
+                          long line, json_t *obj)
+{
+    rb_dataset_stats *st = c->st;
+    const char *id, *title, *text;
+    size_t idn, titlen, textn, terms;
+
+    if (member(obj, "_id", path, line, &id, &idn, c->err) < 0 ||
+        member(obj, "title", path, line, &title, &titlen, c->err) < 0 ||
+        member(obj, "text", path, line, &text, &textn, c->err) < 0)
+        return -1;
+    if (idn == 0)
+        return rb_error_set(c->err, "%s:%ld: \"_id\" is missing or empty",
+                            path, line);
+    if (!is_corpus) {
+        st->queries_total++;
+        if (c->qrels && rb_intern_find(c->qrels->qids, id, idn) ==
+            RB_INTERN_NONE)
+            return 0;
+        terms = count_terms(text, textn, c->qvocab, &c->term);
+        if (terms == (size_t)-1 ||
+            grow_push(&st->query_lengths, &c->qcap, st->queries, terms))
+            return rb_error_oom(c->err);
+        st->queries++;
+        return 0;
+    }
+    rb_buf_reset(&c->content);
+    if (rb_buf_append(&c->content, title, titlen) < 0 ||
+        rb_buf_putc(&c->content, ' ') < 0 ||
+        rb_buf_append(&c->content, text, textn) < 0)
+        return rb_error_oom(c->err);
+    terms = count_terms(c->content.data, c->content.len, c->vocab,
+                        &c->term);
+    if (terms == (size_t)-1 ||
+        grow_push(&st->doc_lengths, &c->lcap, st->documents, terms))
+        return rb_error_oom(c->err);
+    st->documents++;
+    return 0;
+}
+
+static int read_jsonl(stats_ctx *c, const char *dir, int is_corpus)
+{
+    const char *name = is_corpus ? "corpus.jsonl" : "queries.jsonl";
+    rb_lines *lr;
+    const char *line;
+    char *path;
+    size_t len;
+    int oom, rc;
+
+    path = rb_check_locate_file(dir, name, &oom);
+    if (!path)
+        return oom ? rb_error_oom(c->err)
+                   : rb_error_set(c->err, "%s/%s: not found (nor %s.gz)",
+                                  dir, name, name);
+    lr = rb_lines_open(path, c->err);
+    if (!lr) {
+        rb_free(path);
+        return -1;
+    }
+    while ((rc = rb_lines_next(lr, &line, &len, c->err)) == 1) {
+        long lineno = rb_lines_lineno(lr);
+        json_error_t jerr;
+        json_t *obj;
+
+        if (strspn(line, " \t") >= len)
+            continue;
+        obj = json_loadb(line, len, JSON_ALLOW_NUL, &jerr);
+        if (!obj || !json_is_object(obj)) {
+            json_decref(obj);
+            rc = rb_error_set(c->err, "%s:%ld: not a JSON object%s%s",
+                              path, lineno, obj ? "" : ": ",
+                              obj ? "" : jerr.text);
+            break;
+        }
+        rc = measure_record(c, is_corpus, path, lineno, obj);
+        json_decref(obj);
+        if (rc < 0)
+            break;
+    }
+    rb_lines_close(lr);
+    rb_free(path);
+    return rc < 0 ? -1 : 0;
+}
+
+static int read_qrels(stats_ctx *c, const char *dir, const char *split)
+{
+    rb_dataset_stats *st = c->st;
+    char name[300], *path;
+    size_t i, gcap = 0;
+    int oom;
+
+    snprintf(name, sizeof name, "qrels/%s.tsv", split);
+    path = rb_check_locate_file(dir, name, &oom);
+    if (!path)
+        return oom ? rb_error_oom(c->err) : 0;
+    c->qrels = rb_qrels_read_beir(path, c->err);
+    rb_free(path);
+    if (!c->qrels)
+        return -1;
+    st->split = rb_strdup(split);
+    if (!st->split)
+        return rb_error_oom(c->err);
+    st->judgments = c->qrels->njudgments;
+    st->judged_queries = c->qrels->nqueries;
+    st->judged_counts = rb_malloc((st->judged_queries + 1) *
+                                  sizeof *st->judged_counts);
+    {
+        size_t *rel = rb_malloc((st->judged_queries + 1) * sizeof *rel);
+
+        if (!st->judged_counts || !rel) {
+            rb_free(rel);
+            return rb_error_oom(c->err);
+        }
+        for (i = 0; i < c->qrels->nqueries; i++) {
+            const rb_qrels_query *q = &c->qrels->queries[i];
+            size_t j, r = 0;
+
+            for (j = 0; j < q->n; j++) {
+                int g = q->judged[j].grade;
+                size_t k;
+
+                r += g > 0;
+                for (k = 0; k < st->ngrades && st->grades[k].grade != g;
+                     k++)
+                    ;
+                if (k == st->ngrades) {
+                    rb_stats_grade *gr = rb_grow(st->grades, &gcap,
+                                                 st->ngrades + 1,
+                                                 sizeof *gr);
+
+                    if (!gr) {
+                        rb_free(rel);
+                        return rb_error_oom(c->err);
+                    }
+                    st->grades = gr;
+                    gr[k].grade = g;
+                    gr[k].count = 0;
+                    st->ngrades++;
+                }
+                st->grades[k].count++;
+            }
+            st->relevant += r;
+            st->judged_counts[i] = q->n;
+            rel[i] = r;
+        }
+        rb_count_summary_of(st->judged_counts, st->judged_queries,
+                            &st->judged_per_query);
+        rb_count_summary_of(rel, st->judged_queries,
+                            &st->relevant_per_query);
+        rb_free(rel);
+    }
+    return 0;
+}
+
+static int grade_cmp(const void *a, const void *b)
+{
+    const rb_stats_grade *x = a, *y = b;
+
+    return (x->grade > y->grade) - (x->grade < y->grade);
+}
+
+static int compute(stats_ctx *c, const char *dir, const char *split)
+{
+    rb_dataset_stats *st = c->st;
+    size_t i, n;
+
+    if (read_qrels(c, dir, split) < 0 || read_jsonl(c, dir, 0) < 0 ||
+        read_jsonl(c, dir, 1) < 0)
+        return -1;
+    if (st->ngrades > 1)
+        qsort(st->grades, st->ngrades, sizeof *st->grades, grade_cmp);
+    rb_count_summary_of(st->doc_lengths, st->documents, &st->doc_tokens);
+    rb_count_summary_of(st->query_lengths, st->queries, &st->query_tokens);
+    st->vocabulary = rb_intern_count(c->vocab);
+    n = rb_intern_count(c->qvocab);
+    st->query_vocabulary = n;
+    for (i = 0; i < n; i++)
+        if (rb_intern_find(c->vocab, rb_intern_str(c->qvocab, (uint32_t)i),
+                           rb_intern_len(c->qvocab, (uint32_t)i)) ==
+            RB_INTERN_NONE)
+            st->query_terms_unseen++;
+    return 0;
+}
+
+rb_dataset_stats *rb_dataset_stats_compute(const char *dir,
+                                           const char *split,
+                                           rb_error *err)
+{
+    stats_ctx c;
+    struct stat sb;
+    int rc = -1;
+
+    if (!split)
+        split = "test";
+    if (!rb_check_split_name_ok(split)) {
+        rb_error_set(err, "\"%s\": not a valid split name", split);
+        return NULL;
+    }
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        rb_error_set(err, "%s: no such dataset folder", dir);
+        return NULL;
+    }
+    memset(&c, 0, sizeof c);
+    c.err = err;
+    c.st = rb_calloc(1, sizeof *c.st);
+    c.vocab = rb_intern_new();
+    c.qvocab = rb_intern_new();
+    if (c.st) {
+        c.st->dir = rb_strdup(dir);
+        c.st->tokenizer = rb_strdup(TOKENIZER_DESCRIPTION);
+    }
+    if (!c.st || !c.vocab || !c.qvocab || !c.st->dir || !c.st->tokenizer)
+        rb_error_oom(err);
+    else
+        rc = compute(&c, dir, split);
+    rb_intern_free(c.vocab);
+    rb_intern_free(c.qvocab);
+    rb_qrels_free(c.qrels);
+    rb_buf_release(&c.term);
+    rb_buf_release(&c.content);
+    if (rc < 0) {
+        rb_dataset_stats_free(c.st);
+        return NULL;
+    }
+    return c.st;
+}
+
+void rb_dataset_stats_free(rb_dataset_stats *st)
+{
+    if (!st)
+        return;
+    rb_free(st->dir);
+    rb_free(st->split);
+    rb_free(st->tokenizer);
+    rb_free(st->doc_lengths);
+    rb_free(st->query_lengths);
+    rb_free(st->judged_counts);
+    rb_free(st->grades);
+    rb_free(st);
+}
+
+/* ---------------------------------------------------------------------- */
+/* JSON                                                                    */
+
+static json_t *summary_json(const rb_count_summary *s)
+{
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:f}",
+                     "n", (json_int_t)s->n, "total", (json_int_t)s->total,
+                     "min", (json_int_t)s->min, "max", (json_int_t)s->max,
+                     "zeros", (json_int_t)s->zeros, "mean", s->mean,
+                     "stddev", s->stddev, "median", s->median,
+                     "p90", s->p90, "p99", s->p99);
+}
+
+json_t *rb_dataset_stats_json(const rb_dataset_stats *st)
+{
+    json_t *o, *judg = NULL, *grades;
+    size_t i;
+
+    if (st->split) {
+        grades = json_object();
+        for (i = 0; grades && i < st->ngrades; i++) {
+            char key[24];
+
+            snprintf(key, sizeof key, "%d", st->grades[i].grade);
+            if (json_object_set_new(grades, key, json_integer(
+                    (json_int_t)st->grades[i].count)) < 0) {
+                json_decref(grades);
+                grades = NULL;
+            }
+        }
+        if (!grades)
+            return NULL;
+        judg = json_pack("{s:I, s:I, s:I, s:o*, s:o*, s:o}",
+                         "judgments", (json_int_t)st->judgments,
+                         "queries", (json_int_t)st->judged_queries,
+                         "relevant", (json_int_t)st->relevant,
+                         "per_query", summary_json(&st->judged_per_query),
+                         "relevant_per_query",
+                         summary_json(&st->relevant_per_query),
+                         "grades", grades);
+        if (!judg)
+            return NULL;
+    }
+    o = json_pack("{s:s, s:i, s:s, s:s?, s:s, "
+                  "s:{s:I, s:o*}, s:{s:I, s:I, s:s, s:o*}, "
+                  "s:{s:I, s:I, s:I}, s:o}",
+                  "schema", "rankbench.dataset-stats",
+                  "schema_version", 1,
+                  "path", st->dir, "split", st->split,
+                  "tokenizer", st->tokenizer,
+                  "documents", "count", (json_int_t)st->documents,
+                  "tokens", summary_json(&st->doc_tokens),
+                  "queries", "total", (json_int_t)st->queries_total,
+                  "count", (json_int_t)st->queries,
+                  "measured", st->split ? "judged in the split" : "all",
+                  "tokens", summary_json(&st->query_tokens),
+                  "vocabulary", "corpus_terms",
+                  (json_int_t)st->vocabulary, "query_terms",
+                  (json_int_t)st->query_vocabulary,
+                  "query_terms_not_in_corpus",
+                  (json_int_t)st->query_terms_unseen,
+                  "judgments", judg ? judg : json_null());
+    return o;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Charts                                                                  */
+
+int rb_gnuplot_available(void)
+{
+    const char *path = getenv("PATH");
+    const char *p;
+
+    if (!path)
+        path = "/usr/bin:/bin";
+    for (p = path; *p;) {
+        const char *end = strchr(p, ':');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        char full[4096];
+
+        if (n && n + 9 < sizeof full) {
+            memcpy(full, p, n);
+            memcpy(full + n, "/gnuplot", 9);
+            if (access(full, X_OK) == 0)
+                return 1;
+        }
+        p += n;
+        if (*p == ':')
+            p++;
+    }
+    return 0;
+}
+
+/* Append s to buf as a gnuplot single-quoted string. */
+static int put_quoted(rb_buf *buf, const char *s)
+{
+    if (rb_buf_putc(buf, '\'') < 0)
+        return -1;
+    for (; *s; s++)
+        if ((*s == '\'' && rb_buf_putc(buf, '\'') < 0) ||
+            rb_buf_putc(buf, *s) < 0)
+            return -1;
+    return rb_buf_putc(buf, '\'');
+}
+
+/* One histogram chart: its data file and gnuplot script. */
+typedef struct chart {
+    const char *name;        /* file stem */
+    const char *title;
+    const char *xlabel, *ylabel;
+    const size_t *sorted;
+    size_t n;
+} chart;
+
+/* Bin width for a histogram of sorted counts: 1 for small ranges, else
+ * a width giving about 50 bins up to the 99th percentile; the last bin
+ * collects the tail. */
+static size_t bin_width(const size_t *sorted, size_t n)
+{
+    size_t top = sorted[n - 1], p99 = (size_t)ceil(quantile(sorted, n,
+                                                            0.99));
+
+    if (top <= 60)
+        return 1;
+    return p99 / 50 + 1;
+}
+
+static int write_chart_data(const chart *ch, const char *path,
+                            size_t *width, rb_error *err)
+{
+    rb_buf out = RB_BUF_INIT;
+    size_t w, limit, i = 0;
+    int rc;
+
+    w = ch->n ? bin_width(ch->sorted, ch->n) : 1;
+    limit = w == 1 ? SIZE_MAX : w * 50;
+    rc = rb_buf_printf(&out, "# %s: bin start, count (width %zu; the last "
+                       "bin holds everything from its start)\n",
+                       ch->title, w);
+    while (rc == 0 && i < ch->n) {
+        size_t start = ch->sorted[i] / w * w, count = 0;
+
+        if (start >= limit)
+            start = limit;
+        while (i < ch->n && (ch->sorted[i] / w * w == start ||
+                             (start == limit && ch->sorted[i] >= limit))) {
+            count++;
+            i++;
+        }
+        rc = rb_buf_printf(&out, "%zu %zu\n", start, count);
+    }
+    if (rc < 0) {
+        rb_buf_release(&out);
+        return rb_error_oom(err);
+    }
+    rc = rb_write_file_atomic(path, out.data, out.len, err);
+    rb_buf_release(&out);
+    *width = w;
+    return rc;
+}
+
+/* The gnuplot script of a chart. It names its files relative to its own
+ * folder (run it there); the output file can be changed by defining
+ * `output` first, as `gnuplot -e "output='x.svg'" NAME.gp`. */
+static int write_chart_script(const chart *ch, const char *dir,
+                              size_t width, rb_error *err)
+{
+    rb_buf gp = RB_BUF_INIT;
+    char name[256], *path;
+    int rc;
+
+    snprintf(name, sizeof name, "%s.gp", ch->name);
+    path = rb_path_join(dir, name);
+    if (!path)
+        return rb_error_oom(err);
+    rc = rb_buf_printf(&gp, "# %s: rendered by rankbench datasets stats\n"
+                       "# run in this folder: gnuplot %s.gp\n"
+                       "if (!exists(\"output\")) output = '%s.svg'\n"
+                       "set terminal svg size 800,480 dynamic font "
+                       "'sans,12'\nset output output\nset title ",
+                       ch->name, ch->name, ch->name);
+    rc |= put_quoted(&gp, ch->title);
+    rc |= rb_buf_printf(&gp, " noenhanced\nset xlabel '%s'\n"
+                        "set ylabel '%s'\n"
+                        "set style fill solid 0.8 border -1\n"
+                        "set boxwidth %zu absolute\nset xrange [0:*]\n"
+                        "set yrange [0:*]\nset grid ytics\n"
+                        "plot '%s.dat' using ($1 + %g):2 with boxes "
+                        "lc rgb '#4477aa' notitle\n",
+                        ch->xlabel, ch->ylabel, width, ch->name,
+                        width == 1 ? 0.0 : (double)width / 2);
+    if (rc < 0)
+        rc = rb_error_oom(err);
+    else
+        rc = rb_write_file_atomic(path, gp.data, gp.len, err);
+    rb_buf_release(&gp);
+    rb_free(path);
+    return rc;
+}
+
+/* Run the chart's script with gnuplot in folder dir, writing the chart
+ * to NAME.svg.part; gnuplot's messages go to our stderr. */
+static int run_gnuplot(const char *dir, const char *stem, rb_error *err)
+{
+    char script[256], define[300];
+    pid_t pid;
+    int status;
+
+    snprintf(script, sizeof script, "%s.gp", stem);
+    snprintf(define, sizeof define, "output='%s.svg.part'", stem);
+    pid = fork();
+    if (pid < 0)
+        return rb_error_set(err, "cannot run gnuplot: %s", strerror(errno));
+    if (pid == 0) {
+        if (chdir(dir) == 0)
+            execlp("gnuplot", "gnuplot", "-e", define, script,
+                   (char *)NULL);
+        _exit(127);
+    }
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return rb_error_set(err, "gnuplot: %s", strerror(errno));
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return rb_error_set(err, "%s/%s: gnuplot failed", dir, script);
+    return 0;
+}
+
+static int plot_one(const chart *ch, const char *dir, int render,
+                    rb_error *err)
+{
+    char name[256], *dat, *tmp = NULL, *svg = NULL;
+    size_t width = 1;
+    int rc = -1;
+
+    snprintf(name, sizeof name, "%s.dat", ch->name);
+    dat = rb_path_join(dir, name);
+    snprintf(name, sizeof name, "%s.svg", ch->name);
+    svg = rb_path_join(dir, name);
+    snprintf(name, sizeof name, "%s.svg.part", ch->name);
+    tmp = rb_path_join(dir, name);
+    if (!dat || !svg || !tmp) {
+        rb_error_oom(err);
+        goto done;
+    }
+    if (write_chart_data(ch, dat, &width, err) < 0 ||
+        write_chart_script(ch, dir, width, err) < 0)
+        goto done;
+    if (render) {
+        if (run_gnuplot(dir, ch->name, err) < 0) {
+            unlink(tmp);
+            goto done;
+        }
+        if (rename(tmp, svg) != 0) {
+            rb_error_set(err, "%s: cannot write: %s", svg,
+                         strerror(errno));
+            unlink(tmp);
+            goto done;
+        }
+    }
+    rc = 0;
+done:
+    rb_free(dat);
+    rb_free(svg);
+    rb_free(tmp);
+    return rc;
+}
+
+/* The folder's base name, for chart titles. */
+static void base_name(const char *dir, char *out, size_t size)
+{
+    size_t n = strlen(dir);
+    const char *start;
+
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    start = dir + n;
+    while (start > dir && start[-1] != '/')
+        start--;
+    snprintf(out, size, "%.*s", (int)(dir + n - start), start);
+}
+
+int rb_dataset_stats_plot(const rb_dataset_stats *st, const char *outdir,
+                          rb_error *err)
+{
+    char name[128], titles[3][200];
+    chart charts[3] = {
+        {"doc_lengths", titles[0], "terms per document", "documents",
+         st->doc_lengths, st->documents},
+        {"query_lengths", titles[1], "terms per query", "queries",
+         st->query_lengths, st->queries},
+        {"judgments_per_query", titles[2], "judged documents per query",
+         "queries", st->judged_counts, st->judged_queries},
+    };
+    int render = rb_gnuplot_available();
+    size_t i, n = st->split ? 3 : 2;
+
+    base_name(st->dir, name, sizeof name);
+    snprintf(titles[0], sizeof titles[0], "%s: document length (%zu "
+             "documents)", name, st->documents);
+    snprintf(titles[1], sizeof titles[1], "%s: query length (%zu "
+             "queries)", name, st->queries);
+    snprintf(titles[2], sizeof titles[2], "%s: judgments per query "
+             "(split %s)", name, st->split ? st->split : "-");
+    if (rb_mkdirs(outdir, err) < 0)
+        return -1;
+    for (i = 0; i < n; i++)
+        if (charts[i].n && plot_one(&charts[i], outdir, render, err) < 0)
+            return -1;
+    return render ? 0 : 1;
+}
