@@ -2,30 +2,41 @@
  * rankbench datasets: check, describe, fetch and import collections.
  */
 
+#include <dirent.h>
 #include <jansson.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/error.h"
+#include "base/fileio.h"
 #include "base/log.h"
+#include "base/mem.h"
 #include "cli/commands.h"
 #include "data/dataset_check.h"
 #include "data/dataset_stats.h"
+#include "data/fetch.h"
 
 static void usage(FILE *out)
 {
     fprintf(out,
         "usage: rankbench datasets check DIR [--split S] [--strict] "
         "[--all] [--json]\n"
-        "\n"
         "       rankbench datasets stats DIR [--split S] [--json] "
         "[--plots OUTDIR]\n"
+        "       rankbench datasets fetch NAME|URL [--dir DIR] [options]\n"
+        "       rankbench datasets import-trec --topics FILE --qrels FILE "
+        "--docs PATH... --out DIR\n"
         "\n"
-        "  check    validate a BEIR folder and list every problem\n"
-        "  stats    length distributions, vocabulary, judgments per "
-        "query\n");
+        "  check        validate a BEIR folder and list every problem\n"
+        "  stats        length distributions, vocabulary, judgments per "
+        "query\n"
+        "  fetch        download and unpack a published BEIR archive\n"
+        "  import-trec  build a BEIR folder from TREC topics, qrels and "
+        "documents\n"
+        "'rankbench datasets SUBCOMMAND --help' describes each.\n");
 }
 
 /* Parse a non-negative count option value. */
@@ -324,6 +335,251 @@ static int cmd_stats(int argc, char **argv)
     return rc;
 }
 
+/* ---------------------------------------------------------------------- */
+/* fetch                                                                   */
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+static void print_catalog(void)
+{
+    size_t i;
+
+    printf("%-18s %-36s %s\n", "name", "checksum", "archive");
+    for (i = 0; i < rb_fetch_catalog_count(); i++) {
+        const rb_fetch_source *s = rb_fetch_catalog_at(i);
+
+        if (s->note)
+            printf("%-18s %-36s not published as an archive\n", s->name,
+                   "-");
+        else if (s->md5)
+            printf("%-18s md5 %-32s %s%s.zip\n", s->name, s->md5,
+                   RB_BEIR_BASE_URL, s->name);
+        else
+            printf("%-18s %-36s %s%s.zip\n", s->name, "none known",
+                   RB_BEIR_BASE_URL, s->name);
+    }
+}
+
+/* Parse a size such as 500M, 64G or 1000000 (bytes). */
+static int parse_size(const char *opt, const char *s, uint64_t *out)
+{
+    char *end;
+    unsigned long long v;
+    int shift = 0;
+
+    if (!s || !*s || *s == '-')
+        goto bad;
+    v = strtoull(s, &end, 10);
+    if (end == s)
+        goto bad;
+    switch (*end) {
+    case 'K': case 'k': shift = 10; end++; break;
+    case 'M': case 'm': shift = 20; end++; break;
+    case 'G': case 'g': shift = 30; end++; break;
+    case 'T': case 't': shift = 40; end++; break;
+    default: break;
+    }
+    if (*end || (shift && v > (~0ull >> shift)))
+        goto bad;
+    *out = (uint64_t)v << shift;
+    return 0;
+bad:
+    fprintf(stderr, "rankbench datasets: %s needs a size such as 500M or "
+            "64G, not '%s'\n", opt, s ? s : "");
+    return -1;
+}
+
+static int has_corpus(const char *dir)
+{
+    int oom;
+    char *p = rb_check_locate_file(dir, "corpus.jsonl", &oom);
+
+    rb_free(p);
+    return p != NULL;
+}
+
+static int check_and_print(const char *dir)
+{
+    rb_check_options opt = {NULL, 0, RB_CHECK_DEFAULT_MAX_PER_KIND};
+    rb_error err = {{0}, 0};
+    rb_check_report *r = rb_dataset_check(dir, &opt, &err);
+    int status;
+
+    if (!r) {
+        rb_log(RB_LOG_ERROR, "%s", err.msg);
+        return 1;
+    }
+    print_check_report(r);
+    status = r->errors ? 1 : 0;
+    rb_check_report_free(r);
+    return status;
+}
+
+/* Check a fetched dataset: the folder itself, or each subfolder that
+ * holds a dataset (CQADupStack has one per forum). Returns the exit
+ * status. */
+static int check_fetched(const char *dir)
+{
+    struct dirent **names = NULL;
+    int n, i, status = 0, found = 0;
+
+    if (has_corpus(dir))
+        return check_and_print(dir);
+    n = scandir(dir, &names, NULL, alphasort);
+    for (i = 0; i < n; i++) {
+        char *sub = rb_path_join(dir, names[i]->d_name);
+
+        if (names[i]->d_name[0] != '.' && sub && has_corpus(sub)) {
+            if (found++)
+                printf("\n");
+            status |= check_and_print(sub);
+        }
+        rb_free(sub);
+        free(names[i]);
+    }
+    free(names);
+    return found ? status : check_and_print(dir);
+}
+
+static void fetch_usage(FILE *out)
+{
+    fprintf(out,
+        "usage: rankbench datasets fetch NAME|URL [--dir DIR] [options]\n"
+        "       rankbench datasets fetch --list\n\n"
+        "Downloads a published BEIR archive by name (or any http(s) URL "
+        "of a .zip),\nresuming an interrupted download, verifies its "
+        "checksum when one is known,\nunpacks it safely into DIR/NAME "
+        "and checks the result.\n"
+        "  --dir DIR          where datasets go (default datasets)\n"
+        "  --list             the known names and their checksums\n"
+        "  --mirror URL       fetch known names from URL/NAME.zip "
+        "instead\n"
+        "  --md5 HEX          expected MD5 of the archive\n"
+        "  --sha256 HEX       expected SHA-256 of the archive\n"
+        "  --no-verify        skip checksum verification\n"
+        "  --force            replace an existing DIR/NAME\n"
+        "  --keep-archive     keep DIR/NAME.zip after unpacking\n"
+        "  --retries N        attempts after a failed transfer "
+        "(default 3)\n"
+        "  --max-size SIZE    refuse archives unpacking to more "
+        "(default 64G)\n"
+        "  --max-entries N    refuse archives with more entries "
+        "(default 100000)\n"
+        "  --no-check         do not check the unpacked dataset\n"
+        "Exit status: 0 on success, 1 on failure or when the check finds "
+        "errors.\n");
+}
+
+static int cmd_fetch(int argc, char **argv)
+{
+    rb_fetch_options opt;
+    rb_fetch_result res;
+    rb_error err = {{0}, 0};
+    const char *what = NULL;
+    int i, check = 1, status;
+    size_t count;
+
+    rb_fetch_options_default(&opt);
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+        if (strcmp(a, "--list") == 0) {
+            print_catalog();
+            return 0;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fetch_usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--dir") == 0 && v) {
+            opt.dir = v;
+            i++;
+        } else if (strcmp(a, "--mirror") == 0 && v) {
+            opt.mirror = v;
+            i++;
+        } else if (strcmp(a, "--md5") == 0 && v && strlen(v) == 32) {
+            opt.md5 = v;
+            i++;
+        } else if (strcmp(a, "--sha256") == 0 && v && strlen(v) == 64) {
+            opt.sha256 = v;
+            i++;
+        } else if (strcmp(a, "--no-verify") == 0) {
+            opt.no_verify = 1;
+        } else if (strcmp(a, "--force") == 0) {
+            opt.force = 1;
+        } else if (strcmp(a, "--keep-archive") == 0) {
+            opt.keep_archive = 1;
+        } else if (strcmp(a, "--no-check") == 0) {
+            check = 0;
+        } else if (strcmp(a, "--retries") == 0) {
+            if (parse_count(a, v, &count) < 0 || count > 100)
+                return 2;
+            opt.download.retries = (int)count;
+            i++;
+        } else if (strcmp(a, "--max-size") == 0) {
+            if (parse_size(a, v, &opt.limits.max_bytes) < 0)
+                return 2;
+            i++;
+        } else if (strcmp(a, "--max-entries") == 0) {
+            if (parse_count(a, v, &count) < 0)
+                return 2;
+            opt.limits.max_entries = count;
+            i++;
+        } else if (rb_cli_log_option(a)) {
+            continue;
+        } else if (a[0] == '-' || what) {
+            fprintf(stderr, "rankbench datasets fetch: unexpected or "
+                    "incomplete argument '%s'\n", a);
+            return 2;
+        } else {
+            what = a;
+        }
+    }
+    if (!what) {
+        fetch_usage(stderr);
+        return 2;
+    }
+    catch_signals();
+    opt.download.cancel = &interrupted;
+    if (rb_fetch(what, &opt, &res, &err) < 0) {
+        rb_log(RB_LOG_ERROR, "%s", err.msg);
+        return 1;
+    }
+    if (res.verified)
+        rb_info("%s: %s verified (sha256 %s)", res.archive, res.verified,
+                res.sha256);
+    else if (opt.no_verify)
+        rb_warn("%s: checksum not verified (--no-verify); sha256 %s",
+                res.archive, res.sha256);
+    else
+        rb_warn("%s: no checksum is known for it, so it was not "
+                "verified; sha256 %s (pass --sha256 to pin it)",
+                res.archive, res.sha256);
+    rb_info("%s: %zu files, %.1f MiB unpacked", res.dataset_dir,
+            res.unzip.files, (double)res.unzip.bytes / (1024.0 * 1024.0));
+    status = check ? check_fetched(res.dataset_dir) : 0;
+    if (status)
+        rb_log(RB_LOG_ERROR, "%s was fetched, but the check found errors",
+               res.dataset_dir);
+    rb_fetch_result_release(&res);
+    return status;
+}
+
 int rb_cmd_datasets(int argc, char **argv)
 {
     if (argc < 2) {
@@ -339,6 +595,8 @@ int rb_cmd_datasets(int argc, char **argv)
         return cmd_check(argc - 1, argv + 1);
     if (strcmp(argv[1], "stats") == 0)
         return cmd_stats(argc - 1, argv + 1);
+    if (strcmp(argv[1], "fetch") == 0)
+        return cmd_fetch(argc - 1, argv + 1);
     fprintf(stderr, "rankbench datasets: unknown subcommand '%s'\n\n",
             argv[1]);
     usage(stderr);
