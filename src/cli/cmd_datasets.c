@@ -18,6 +18,7 @@
 #include "data/dataset_check.h"
 #include "data/dataset_stats.h"
 #include "data/fetch.h"
+#include "data/import_trec.h"
 
 static void usage(FILE *out)
 {
@@ -120,9 +121,9 @@ static void print_check_report(const rb_check_report *r)
             print_grades(s);
         printf("\n");
         if (s->missing_documents)
-            printf("             %zu judged documents (%zu relevant) are "
-                   "missing from the corpus\n", s->missing_documents,
-                   s->missing_relevant);
+            printf("             judged documents missing from the "
+                   "corpus: %zu (%zu of them relevant)\n",
+                   s->missing_documents, s->missing_relevant);
     }
     if (r->fingerprint_split)
         printf("fingerprint  %s (split %s)\n", r->fingerprint,
@@ -580,6 +581,113 @@ static int cmd_fetch(int argc, char **argv)
     return status;
 }
 
+/* ---------------------------------------------------------------------- */
+/* import-trec                                                             */
+
+static void import_usage(FILE *out)
+{
+    fprintf(out,
+        "usage: rankbench datasets import-trec --topics FILE --qrels FILE "
+        "--docs PATH\n"
+        "           [--docs PATH...] --out DIR [options]\n\n"
+        "Builds a BEIR folder from TREC topics (SGML <top>, XML <topic> or "
+        "qid<TAB>text),\nTREC qrels and documents (JSONL or TREC <DOC> "
+        "SGML, plain or .gz; a folder is\nread recursively), then checks "
+        "it.\n"
+        "  --split S            qrels split name (default test)\n"
+        "  --query-field F      topic fields forming the query, joined "
+        "by +: title,\n"
+        "                       description, narrative (default title)\n"
+        "  --docs-format FMT    auto (default), jsonl or trec\n"
+        "  --encoding ENC       auto (default: UTF-8, else Latin-1), "
+        "utf8 or latin1\n"
+        "  --force              replace an existing DIR\n");
+}
+
+static int cmd_import_trec(int argc, char **argv)
+{
+    rb_import_trec_options opt;
+    rb_import_trec_summary sum;
+    rb_error err = {{0}, 0};
+    const char **docs;
+    size_t ndocs = 0;
+    int i, status;
+
+    memset(&opt, 0, sizeof opt);
+    docs = rb_calloc((size_t)argc, sizeof *docs);
+    if (!docs) {
+        rb_log(RB_LOG_ERROR, "out of memory");
+        return 1;
+    }
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            import_usage(stdout);
+            rb_free(docs);
+            return 0;
+        } else if (strcmp(a, "--topics") == 0 && v) {
+            opt.topics = argv[++i];
+        } else if (strcmp(a, "--qrels") == 0 && v) {
+            opt.qrels = argv[++i];
+        } else if (strcmp(a, "--docs") == 0 && v) {
+            docs[ndocs++] = argv[++i];
+        } else if (strcmp(a, "--out") == 0 && v) {
+            opt.out = argv[++i];
+        } else if (strcmp(a, "--split") == 0 && v) {
+            opt.split = argv[++i];
+        } else if (strcmp(a, "--query-field") == 0 && v) {
+            opt.query_fields = argv[++i];
+        } else if (strcmp(a, "--docs-format") == 0 && v &&
+                   (strcmp(v, "auto") == 0 || strcmp(v, "jsonl") == 0 ||
+                    strcmp(v, "trec") == 0)) {
+            opt.format = strcmp(v, "jsonl") == 0 ? RB_DOCS_JSONL
+                       : strcmp(v, "trec") == 0 ? RB_DOCS_TREC
+                                                : RB_DOCS_AUTO;
+            i++;
+        } else if (strcmp(a, "--encoding") == 0 && v &&
+                   (strcmp(v, "auto") == 0 || strcmp(v, "utf8") == 0 ||
+                    strcmp(v, "latin1") == 0)) {
+            opt.encoding = strcmp(v, "utf8") == 0 ? RB_ENCODING_UTF8
+                         : strcmp(v, "latin1") == 0 ? RB_ENCODING_LATIN1
+                                                    : RB_ENCODING_AUTO;
+            i++;
+        } else if (strcmp(a, "--force") == 0) {
+            opt.force = 1;
+        } else if (rb_cli_log_option(a)) {
+            continue;
+        } else {
+            fprintf(stderr, "rankbench datasets import-trec: unexpected or "
+                    "incomplete argument '%s'\n", a);
+            rb_free(docs);
+            return 2;
+        }
+    }
+    opt.docs = docs;
+    opt.ndocs = ndocs;
+    if (!opt.topics || !opt.qrels || !ndocs || !opt.out) {
+        import_usage(stderr);
+        rb_free(docs);
+        return 2;
+    }
+    status = rb_import_trec(&opt, &sum, &err);
+    rb_free(docs);
+    if (status < 0) {
+        rb_log(RB_LOG_ERROR, "%s", err.msg);
+        return 1;
+    }
+    rb_info("%s: %zu documents from %zu files, %zu topics, %zu judgments",
+            opt.out, sum.documents, sum.doc_files, sum.topics,
+            sum.judgments);
+    if (sum.docs_latin1)
+        rb_warn("%zu documents were not UTF-8 and were read as Latin-1",
+                sum.docs_latin1);
+    if (sum.topics_empty)
+        rb_warn("%zu topics have an empty query text (see "
+                "--query-field)", sum.topics_empty);
+    return check_and_print(opt.out);
+}
+
 int rb_cmd_datasets(int argc, char **argv)
 {
     if (argc < 2) {
@@ -597,6 +705,8 @@ int rb_cmd_datasets(int argc, char **argv)
         return cmd_stats(argc - 1, argv + 1);
     if (strcmp(argv[1], "fetch") == 0)
         return cmd_fetch(argc - 1, argv + 1);
+    if (strcmp(argv[1], "import-trec") == 0)
+        return cmd_import_trec(argc - 1, argv + 1);
     fprintf(stderr, "rankbench datasets: unknown subcommand '%s'\n\n",
             argv[1]);
     usage(stderr);

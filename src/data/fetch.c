@@ -1086,9 +1086,8 @@ static char *dataset_root(const char *tmp, rb_error *err)
     }
 }
 
-/* Move the unpacked folder into place, replacing an old one when asked. */
-static int install(const char *root, const char *final, int force,
-                   rb_error *err)
+int rb_folder_install(const char *root, const char *final, int force,
+                      rb_error *err)
 {
     char *old = NULL;
     int rc = -1;
@@ -1144,6 +1143,7 @@ static int unpack(const rb_fetch_options *opt, rb_fetch_result *res,
         rb_buf_release(&tmpl);
         return -1;
     }
+    chmod(tmpl.data, 0755);   /* mkdtemp makes it private */
     if (rb_unzip_safe(res->archive, tmpl.data, &opt->limits,
                       opt->download.cancel, &res->unzip, err) < 0)
         goto done;
@@ -1152,12 +1152,13 @@ static int unpack(const rb_fetch_options *opt, rb_fetch_result *res,
         goto done;
     if (strcmp(root, tmpl.data) == 0) {
         /* Files at the top: the unpack folder itself is the dataset. */
-        if (install(tmpl.data, res->dataset_dir, opt->force, err) < 0)
+        if (rb_folder_install(tmpl.data, res->dataset_dir, opt->force,
+                              err) < 0)
             goto done;
         rc = 0;
         goto done;
     }
-    if (install(root, res->dataset_dir, opt->force, err) < 0)
+    if (rb_folder_install(root, res->dataset_dir, opt->force, err) < 0)
         goto done;
     rc = 0;
 done:

@@ -95,6 +95,11 @@ int rb_unzip_safe(const char *archive, const char *dest,
 /* Remove a folder and everything under it without following links. */
 int rb_remove_tree(const char *path, rb_error *err);
 
+/* Rename folder src to dst. An existing dst is an error unless force is
+ * set; then it is moved aside, replaced, and removed. */
+int rb_folder_install(const char *src, const char *dst, int force,
+                      rb_error *err);
+
 /* ---------------------------------------------------------------------- */
 
 typedef struct rb_fetch_options {
