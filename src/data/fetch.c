@@ -474,6 +474,13 @@ int rb_download(const char *url, const char *dest,
                          "resume", url);
         if (a != ATTEMPT_RETRY || retries_left <= 0 ||
             (opt->cancel && *opt->cancel)) {
+            struct stat st;
+
+            /* Keep a partial download only when it holds something. */
+            if (stat(part, &st) == 0 && st.st_size == 0) {
+                unlink(part);
+                unlink(vfile);
+            }
             rb_error_set(err, "%s", attempt_err.msg);
             goto done;
         }
