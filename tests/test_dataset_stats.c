@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "base/fileio.h"
+#include "base/mem.h"
 #include "check.h"
 #include "data/dataset_stats.h"
 #include "data/fetch.h"
@@ -210,6 +211,33 @@ static void test_chart_data_and_rendering(void)
     rb_dataset_stats_free(st);
 }
 
+static void test_allocation_failures_end_cleanly(void)
+{
+    long n;
+    int failures = 0;
+
+    for (n = 1; n < 100000; n++) {
+        rb_error err = {{0}, 0};
+        rb_dataset_stats *st;
+
+        rb_mem_fail_after(n);
+        st = rb_dataset_stats_compute(root, NULL, &err);
+        rb_mem_fail_after(0);
+        if (st) {
+            CHECK_EQ_INT(st->vocabulary, 13);
+            rb_dataset_stats_free(st);
+            break;
+        }
+        failures++;
+        if (strcmp(err.msg, "out of memory") != 0) {
+            fprintf(stderr, "allocation %ld: %s\n", n, err.msg);
+            CHECK(0);
+            break;
+        }
+    }
+    CHECK(failures > 10);
+}
+
 int main(void)
 {
     rb_error err = {{0}, 0};
@@ -242,6 +270,7 @@ int main(void)
     RUN_TEST(test_without_the_split_all_queries_are_measured);
     RUN_TEST(test_malformed_input_names_file_and_line);
     RUN_TEST(test_chart_data_and_rendering);
+    RUN_TEST(test_allocation_failures_end_cleanly);
     rb_remove_tree(root, &err);
     return check_report();
 }

@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "base/fileio.h"
+#include "base/mem.h"
 #include "check.h"
 #include "data/fetch.h"
 #include "data/import_trec.h"
@@ -318,6 +319,37 @@ static void test_existing_folder_needs_force(void)
     CHECK(only_entries("c3", "in", "out"));
 }
 
+static void test_allocation_failures_leave_nothing(void)
+{
+    long n;
+    int failures = 0;
+
+    rb_mkdirs(at("c4"), NULL);
+    for (n = 1; n < 100000; n++) {
+        rb_import_trec_summary sum;
+        rb_error err = {{0}, 0};
+        int rc;
+
+        rb_mem_fail_after(n);
+        rc = run("c1/topics.txt", "c1/qrels.txt", "c1/docs", "c4/out",
+                 "title+description", RB_ENCODING_AUTO, 0, &sum, &err);
+        rb_mem_fail_after(0);
+        if (rc == 0) {
+            CHECK_EQ_INT(sum.documents, 3);
+            break;
+        }
+        failures++;
+        if (!strstr(err.msg, "out of memory") || !only_entries("c4", NULL,
+                                                               NULL)) {
+            fprintf(stderr, "allocation %ld: %s\n", n, err.msg);
+            CHECK(0);
+            break;
+        }
+    }
+    CHECK(failures > 20);
+    CHECK(only_entries("c4", "out", NULL));
+}
+
 int main(void)
 {
     rb_error err = {{0}, 0};
@@ -330,6 +362,7 @@ int main(void)
     RUN_TEST(test_xml_and_tsv_topics);
     RUN_TEST(test_bad_input_fails_cleanly);
     RUN_TEST(test_existing_folder_needs_force);
+    RUN_TEST(test_allocation_failures_leave_nothing);
     rb_remove_tree(root, &err);
     return check_report();
 }

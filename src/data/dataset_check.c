@@ -945,7 +945,9 @@ static int problem_cmp(const void *a, const void *b)
 
 static void sort_problems(rb_check_report *r)
 {
-    qsort(r->problems, r->nproblems, sizeof *r->problems, problem_cmp);
+    if (r->nproblems > 1)
+        qsort(r->problems, r->nproblems, sizeof *r->problems,
+              problem_cmp);
 }
 
 /* Give a file its place in the report's order before any problem in it
