@@ -15,6 +15,7 @@
 #include "base/hash.h"
 #include "base/mem.h"
 #include "check.h"
+#include "data/dataset.h"
 #include "data/dataset_check.h"
 #include "data/fetch.h"
 
@@ -179,6 +180,35 @@ static void test_fingerprint_hashes_role_names_and_lines(void)
     CHECK_EQ_INT(rb_dataset_fingerprint_files(folder("fp"), NULL, got,
                                               &err), 0);
     CHECK_STR(got, want);
+}
+
+/* The checker and the loader agree on the fingerprint. */
+static void test_fingerprint_equals_the_loaders(void)
+{
+    const char *dirs[] = {"good", "crlf", "gz"};
+    size_t i;
+
+    for (i = 0; i < 3; i++) {
+        rb_error err = {{0}, 0};
+        rb_dataset *ds = rb_dataset_load(folder(dirs[i]), NULL, &err);
+        rb_check_report *r = check_dir(dirs[i], NULL, 0, 20);
+
+        CHECK(ds != NULL && r != NULL);
+        if (ds && r)
+            CHECK_STR(r->fingerprint, ds->fingerprint);
+        rb_dataset_free(ds);
+        rb_check_report_free(r);
+    }
+    {
+        rb_load_options opt = {"dev", 0, 0};
+        rb_error err = {{0}, 0};
+        rb_dataset *ds = rb_dataset_load(folder("good"), &opt, &err);
+        rb_check_report *r = check_dir("good", "dev", 0, 20);
+
+        CHECK(ds && r && strcmp(r->fingerprint, ds->fingerprint) == 0);
+        rb_dataset_free(ds);
+        rb_check_report_free(r);
+    }
 }
 
 static void test_fingerprint_ignores_crlf_and_compression(void)
@@ -579,6 +609,7 @@ int main(void)
     RUN_TEST(test_clean_folder_has_no_problems);
     RUN_TEST(test_fingerprint_hashes_role_names_and_lines);
     RUN_TEST(test_fingerprint_ignores_crlf_and_compression);
+    RUN_TEST(test_fingerprint_equals_the_loaders);
     RUN_TEST(test_every_problem_is_reported_with_its_line);
     RUN_TEST(test_counts_and_severities_add_up);
     RUN_TEST(test_strict_makes_unknown_ids_errors);
