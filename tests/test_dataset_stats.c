@@ -37,11 +37,22 @@ static char *read_all(const char *path)
     return data;
 }
 
+/* Plain words: the analyzer without stop words or stemming, keeping
+ * one-letter words, which is also what a build without it counts. */
+static json_t *plain_words(void)
+{
+    return json_pack("{s:s, s:s, s:i}", "stopwords", "none", "stemmer",
+                     "none", "min_length", 1);
+}
+
 static rb_dataset_stats *tiny(void)
 {
     rb_error err = {{0}, 0};
-    rb_dataset_stats *st = rb_dataset_stats_compute(root, NULL, &err);
+    json_t *plain = plain_words();
+    rb_dataset_stats *st = rb_dataset_stats_compute(root, NULL, plain,
+                                                    &err);
 
+    json_decref(plain);
     if (!st)
         fprintf(stderr, "stats failed: %s\n", err.msg);
     return st;
@@ -149,7 +160,8 @@ static void test_json_carries_the_values(void)
 static void test_without_the_split_all_queries_are_measured(void)
 {
     rb_error err = {{0}, 0};
-    rb_dataset_stats *st = rb_dataset_stats_compute(root, "dev", &err);
+    rb_dataset_stats *st = rb_dataset_stats_compute(root, "dev", NULL,
+                                                    &err);
 
     CHECK(st != NULL);
     CHECK(st->split == NULL);
@@ -168,7 +180,7 @@ static void test_malformed_input_names_file_and_line(void)
     put("broken/corpus.jsonl", "{\"_id\": \"a\", \"text\": \"x\"}\n"
         "{\"_id\": \"b\", \"text\": 7}\n");
     put("broken/queries.jsonl", "{\"_id\": \"q\", \"text\": \"x\"}\n");
-    CHECK(rb_dataset_stats_compute(bad, NULL, &err) == NULL);
+    CHECK(rb_dataset_stats_compute(bad, NULL, NULL, &err) == NULL);
     CHECK(strstr(err.msg, "broken/corpus.jsonl:2: \"text\" is not a "
                  "string") != NULL);
 }
@@ -213,6 +225,7 @@ static void test_chart_data_and_rendering(void)
 
 static void test_allocation_failures_end_cleanly(void)
 {
+    json_t *plain = plain_words();
     long n;
     int failures = 0;
 
@@ -221,7 +234,7 @@ static void test_allocation_failures_end_cleanly(void)
         rb_dataset_stats *st;
 
         rb_mem_fail_after(n);
-        st = rb_dataset_stats_compute(root, NULL, &err);
+        st = rb_dataset_stats_compute(root, NULL, plain, &err);
         rb_mem_fail_after(0);
         if (st) {
             CHECK_EQ_INT(st->vocabulary, 13);
@@ -236,6 +249,30 @@ static void test_allocation_failures_end_cleanly(void)
         }
     }
     CHECK(failures > 10);
+    json_decref(plain);
+}
+
+/* The default analysis is the analyzer's when it is in the build; plain
+ * words otherwise, and settings they cannot honour are refused. */
+static void test_default_analysis_names_itself(void)
+{
+    rb_error err = {{0}, 0};
+    rb_dataset_stats *st = rb_dataset_stats_compute(root, NULL, NULL, &err);
+    json_t *stem = json_pack("{s:s}", "stemmer", "english");
+
+    CHECK(st != NULL);
+    if (rb_dataset_stats_have_analyzer()) {
+        CHECK(st && st->tokenizer[0] == '{');
+        rb_dataset_stats_free(st);
+        st = rb_dataset_stats_compute(root, NULL, stem, &err);
+        CHECK(st != NULL);
+    } else {
+        CHECK(st && strncmp(st->tokenizer, "plain words", 11) == 0);
+        CHECK(rb_dataset_stats_compute(root, NULL, stem, &err) == NULL);
+        CHECK(strstr(err.msg, "needs the analyzer") != NULL);
+    }
+    rb_dataset_stats_free(st);
+    json_decref(stem);
 }
 
 int main(void)
@@ -271,6 +308,7 @@ int main(void)
     RUN_TEST(test_malformed_input_names_file_and_line);
     RUN_TEST(test_chart_data_and_rendering);
     RUN_TEST(test_allocation_failures_end_cleanly);
+    RUN_TEST(test_default_analysis_names_itself);
     rb_remove_tree(root, &err);
     return check_report();
 }

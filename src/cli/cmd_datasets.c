@@ -263,11 +263,31 @@ static int cmd_stats(int argc, char **argv)
     const char *dir = NULL, *split = NULL, *plots = NULL;
     rb_dataset_stats *st;
     rb_error err = {{0}, 0};
+    json_t *analysis = json_object();
     int json = 0, i, rc = 0;
+    size_t count;
 
+    if (!analysis) {
+        rb_log(RB_LOG_ERROR, "out of memory");
+        return 1;
+    }
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--split") == 0 && i + 1 < argc) {
             split = argv[++i];
+        } else if ((strcmp(argv[i], "--stopwords") == 0 ||
+                    strcmp(argv[i], "--stemmer") == 0) && i + 1 < argc) {
+            json_object_set_new(analysis, argv[i] + 2,
+                                json_string(argv[i + 1]));
+            i++;
+        } else if (strcmp(argv[i], "--min-length") == 0) {
+            if (parse_count(argv[i], i + 1 < argc ? argv[i + 1] : NULL,
+                            &count) < 0) {
+                json_decref(analysis);
+                return 2;
+            }
+            json_object_set_new(analysis, "min_length",
+                                json_integer((json_int_t)count));
+            i++;
         } else if (strcmp(argv[i], "--plots") == 0 && i + 1 < argc) {
             plots = argv[++i];
         } else if (strcmp(argv[i], "--json") == 0) {
@@ -275,19 +295,28 @@ static int cmd_stats(int argc, char **argv)
         } else if (strcmp(argv[i], "--help") == 0 ||
                    strcmp(argv[i], "-h") == 0) {
             printf("usage: rankbench datasets stats DIR [--split S] "
-                   "[--json] [--plots OUTDIR]\n\n"
-                   "Token length distributions of documents and queries, "
-                   "vocabulary sizes and\njudgments per query.\n"
-                   "  --split S       qrels split (default test)\n"
-                   "  --json          the statistics as JSON on stdout\n"
-                   "  --plots OUTDIR  histograms as gnuplot data, scripts "
-                   "and SVG charts\n");
+                   "[--json] [--plots OUTDIR]\n"
+                   "           [--stopwords L] [--stemmer L] "
+                   "[--min-length N]\n\n"
+                   "Term length distributions of documents and queries, "
+                   "vocabulary sizes and\njudgments per query. Terms are "
+                   "the analyzer's (by default BM25's analysis).\n"
+                   "  --split S        qrels split (default test)\n"
+                   "  --json           the statistics as JSON on stdout\n"
+                   "  --plots OUTDIR   histograms as gnuplot data, "
+                   "scripts and SVG charts\n"
+                   "  --stopwords L    stop word list, or none\n"
+                   "  --stemmer L      Snowball stemmer, or none\n"
+                   "  --min-length N   shortest word kept, in "
+                   "characters\n");
+            json_decref(analysis);
             return 0;
         } else if (rb_cli_log_option(argv[i])) {
             continue;
         } else if (argv[i][0] == '-' || dir) {
             fprintf(stderr, "rankbench datasets stats: unexpected "
                     "argument '%s'\n", argv[i]);
+            json_decref(analysis);
             return 2;
         } else {
             dir = argv[i];
@@ -296,9 +325,11 @@ static int cmd_stats(int argc, char **argv)
     if (!dir) {
         fprintf(stderr, "usage: rankbench datasets stats DIR [--split S] "
                 "[--json] [--plots OUTDIR]\n");
+        json_decref(analysis);
         return 2;
     }
-    st = rb_dataset_stats_compute(dir, split, &err);
+    st = rb_dataset_stats_compute(dir, split, analysis, &err);
+    json_decref(analysis);
     if (!st) {
         rb_log(RB_LOG_ERROR, "%s", err.msg);
         rb_log(RB_LOG_ERROR, "'rankbench datasets check %s' lists every "

@@ -16,6 +16,32 @@
 #include "base/utf8.h"
 #include "data/dataset_check.h"
 #include "data/qrels.h"
+#include "text/analyzer.h"
+
+/* The analyzer is linked in when its module is part of the build; these
+ * weak declarations let the statistics fall back to plain words without
+ * it. */
+void rb_analyzer_config_default(rb_analyzer_config *cfg)
+    __attribute__((weak));
+int rb_analyzer_config_from_json(const json_t *obj, rb_analyzer_config *cfg,
+                                 rb_error *err) __attribute__((weak));
+rb_analyzer *rb_analyzer_new(const rb_analyzer_config *cfg, rb_error *err)
+    __attribute__((weak));
+void rb_analyzer_free(rb_analyzer *a) __attribute__((weak));
+json_t *rb_analyzer_describe(const rb_analyzer *a) __attribute__((weak));
+rb_analysis *rb_analysis_new(const rb_analyzer *a, rb_error *err)
+    __attribute__((weak));
+void rb_analysis_free(rb_analysis *an) __attribute__((weak));
+int rb_analyze(rb_analysis *an, const char *text, size_t len, int flags,
+               const char *const **terms, size_t *nterms, size_t *malformed)
+    __attribute__((weak));
+
+int rb_dataset_stats_have_analyzer(void)
+{
+    return rb_analyzer_config_default && rb_analyzer_config_from_json &&
+           rb_analyzer_new && rb_analyzer_free && rb_analyzer_describe &&
+           rb_analysis_new && rb_analysis_free && rb_analyze;
+}
 
 /* ---------------------------------------------------------------------- */
 /* Distributions                                                           */
@@ -73,8 +99,9 @@ void rb_count_summary_of(size_t *counts, size_t n, rb_count_summary *s)
 /* Terms                                                                   */
 
 #define TOKENIZER_DESCRIPTION \
-    "words: runs of letters and digits (Unicode punctuation, symbols and " \
-    "spaces separate them), ASCII lowercased; no stop words, no stemming"
+    "plain words (this build has no analyzer): runs of letters and " \
+    "digits, Unicode punctuation, symbols and spaces separating them, " \
+    "ASCII lowercased; no stop words, no stemming"
 
 /* Code points that separate words: ASCII other than letters and digits,
  * Latin-1 punctuation and symbols, general punctuation, currency and
@@ -100,9 +127,9 @@ static int is_separator(uint32_t cp)
     return cp == RB_UTF8_REPLACEMENT || cp == 0xFEFF;
 }
 
-/* Split text into terms, count them and add each to vocab. Returns the
- * number of terms, or (size_t)-1 when memory runs out. */
-static size_t count_terms(const char *text, size_t len, rb_intern *vocab,
+/* Split text into plain words, count them and add each to vocab.
+ * Returns the number of terms, or (size_t)-1 when memory runs out. */
+static size_t count_words(const char *text, size_t len, rb_intern *vocab,
                           rb_buf *term)
 {
     size_t i = 0, n = 0;
@@ -144,8 +171,80 @@ typedef struct stats_ctx {
     rb_qrels *qrels;
     rb_buf term, content;
     size_t lcap, qcap;
+    rb_analyzer *analyzer;      /* NULL: plain words */
+    rb_analysis *analysis;
     rb_error *err;
 } stats_ctx;
+
+/* Count the terms of text and add each to vocab; (size_t)-1 when memory
+ * runs out. */
+static size_t count_terms(stats_ctx *c, const char *text, size_t len,
+                          rb_intern *vocab)
+{
+    const char *const *terms;
+    size_t n, i;
+
+    if (!c->analysis)
+        return count_words(text, len, vocab, &c->term);
+    if (rb_analyze(c->analysis, text, len, 0, &terms, &n, NULL) < 0)
+        return (size_t)-1;
+    for (i = 0; i < n; i++)
+        if (rb_intern_add(vocab, terms[i], strlen(terms[i]), NULL) ==
+            RB_INTERN_NONE)
+            return (size_t)-1;
+    return n;
+}
+
+/* Settings plain words honour: the analyzer's with stop words and
+ * stemming off, lowercasing on and a minimum length of 1. */
+static int plain_words_setting(const char *key, json_t *v)
+{
+    if (strcmp(key, "stopwords") == 0 || strcmp(key, "stemmer") == 0)
+        return json_is_string(v) &&
+               strcmp(json_string_value(v), "none") == 0;
+    if (strcmp(key, "min_length") == 0)
+        return json_is_integer(v) && json_integer_value(v) == 1;
+    if (strcmp(key, "lowercase") == 0)
+        return json_is_true(v);
+    return 0;
+}
+
+/* Set up the analysis: the analyzer when linked in, else plain words
+ * when the settings allow. */
+static int setup_analysis(stats_ctx *c, const json_t *settings)
+{
+    rb_analyzer_config cfg;
+    json_t *desc;
+    char *text;
+
+    if (!rb_dataset_stats_have_analyzer()) {
+        const char *key;
+        json_t *v;
+
+        json_object_foreach((json_t *)settings, key, v)
+            if (!plain_words_setting(key, v))
+                return rb_error_set(c->err, "analyzer setting \"%s\" "
+                                    "needs the analyzer, which this build "
+                                    "lacks", key);
+        c->st->tokenizer = rb_strdup(TOKENIZER_DESCRIPTION);
+        return c->st->tokenizer ? 0 : rb_error_oom(c->err);
+    }
+    rb_analyzer_config_default(&cfg);
+    if (settings && rb_analyzer_config_from_json(settings, &cfg, c->err) < 0)
+        return -1;
+    c->analyzer = rb_analyzer_new(&cfg, c->err);
+    if (!c->analyzer)
+        return -1;
+    c->analysis = rb_analysis_new(c->analyzer, c->err);
+    if (!c->analysis)
+        return -1;
+    desc = rb_analyzer_describe(c->analyzer);
+    text = desc ? json_dumps(desc, JSON_COMPACT) : NULL;
+    json_decref(desc);
+    c->st->tokenizer = text ? rb_strdup(text) : NULL;
+    free(text);
+    return c->st->tokenizer ? 0 : rb_error_oom(c->err);
+}
 
 static int grow_push(size_t **arr, size_t *cap, size_t n, size_t v)
 {
@@ -197,7 +296,7 @@ static int measure_record(stats_ctx *c, int is_corpus, const char *path,
         if (c->qrels && rb_intern_find(c->qrels->qids, id, idn) ==
             RB_INTERN_NONE)
             return 0;
-        terms = count_terms(text, textn, c->qvocab, &c->term);
+        terms = count_terms(c, text, textn, c->qvocab);
         if (terms == (size_t)-1 ||
             grow_push(&st->query_lengths, &c->qcap, st->queries, terms))
             return rb_error_oom(c->err);
@@ -209,8 +308,7 @@ static int measure_record(stats_ctx *c, int is_corpus, const char *path,
         rb_buf_putc(&c->content, ' ') < 0 ||
         rb_buf_append(&c->content, text, textn) < 0)
         return rb_error_oom(c->err);
-    terms = count_terms(c->content.data, c->content.len, c->vocab,
-                        &c->term);
+    terms = count_terms(c, c->content.data, c->content.len, c->vocab);
     if (terms == (size_t)-1 ||
         grow_push(&st->doc_lengths, &c->lcap, st->documents, terms))
         return rb_error_oom(c->err);
@@ -364,6 +462,7 @@ static int compute(stats_ctx *c, const char *dir, const char *split)
 
 rb_dataset_stats *rb_dataset_stats_compute(const char *dir,
                                            const char *split,
+                                           const json_t *analysis,
                                            rb_error *err)
 {
     stats_ctx c;
@@ -385,14 +484,16 @@ rb_dataset_stats *rb_dataset_stats_compute(const char *dir,
     c.st = rb_calloc(1, sizeof *c.st);
     c.vocab = rb_intern_new();
     c.qvocab = rb_intern_new();
-    if (c.st) {
+    if (c.st)
         c.st->dir = rb_strdup(dir);
-        c.st->tokenizer = rb_strdup(TOKENIZER_DESCRIPTION);
-    }
-    if (!c.st || !c.vocab || !c.qvocab || !c.st->dir || !c.st->tokenizer)
+    if (!c.st || !c.vocab || !c.qvocab || !c.st->dir)
         rb_error_oom(err);
-    else
+    else if (setup_analysis(&c, analysis) == 0)
         rc = compute(&c, dir, split);
+    if (c.analysis)
+        rb_analysis_free(c.analysis);
+    if (c.analyzer)
+        rb_analyzer_free(c.analyzer);
     rb_intern_free(c.vocab);
     rb_intern_free(c.qvocab);
     rb_qrels_free(c.qrels);
@@ -434,7 +535,7 @@ static json_t *summary_json(const rb_count_summary *s)
 
 json_t *rb_dataset_stats_json(const rb_dataset_stats *st)
 {
-    json_t *o, *judg = NULL, *grades;
+    json_t *o, *judg = NULL, *grades, *analysis;
     size_t i;
 
     if (st->split) {
@@ -462,13 +563,17 @@ json_t *rb_dataset_stats_json(const rb_dataset_stats *st)
         if (!judg)
             return NULL;
     }
-    o = json_pack("{s:s, s:i, s:s, s:s?, s:s, "
+    analysis = st->tokenizer[0] == '{'
+               ? json_loads(st->tokenizer, 0, NULL) : NULL;
+    if (!analysis)
+        analysis = json_string(st->tokenizer);
+    o = json_pack("{s:s, s:i, s:s, s:s?, s:o*, "
                   "s:{s:I, s:o*}, s:{s:I, s:I, s:s, s:o*}, "
                   "s:{s:I, s:I, s:I}, s:o}",
                   "schema", "rankbench.dataset-stats",
                   "schema_version", 1,
                   "path", st->dir, "split", st->split,
-                  "tokenizer", st->tokenizer,
+                  "tokenizer", analysis,
                   "documents", "count", (json_int_t)st->documents,
                   "tokens", summary_json(&st->doc_tokens),
                   "queries", "total", (json_int_t)st->queries_total,

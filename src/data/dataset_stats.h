@@ -6,10 +6,12 @@
  * and queries, vocabulary sizes, and judgments per query for one split,
  * with gnuplot charts of the distributions.
  *
- * Lengths count terms: words (runs of letters and digits) of the text,
- * lowercased; the `tokenizer` field names the exact analysis used.
- * Documents are measured as title + " " + text, the content keyword
- * retrievers index.
+ * Lengths count the terms the keyword retrievers index: the output of
+ * the analyzer (text/analyzer.h; by default its BM25 configuration) over
+ * title + " " + text. A build without the analyzer counts plain words
+ * instead (runs of letters and digits, lowercased), which is what the
+ * analyzer gives with stop words and stemming off and a minimum word
+ * length of 1. The `tokenizer` field names the analysis used.
  */
 
 #include <jansson.h>
@@ -40,7 +42,9 @@ typedef struct rb_stats_grade {
 typedef struct rb_dataset_stats {
     char *dir;
     char *split;                 /* NULL when no qrels file was found */
-    char *tokenizer;             /* a short description of the analysis */
+    char *tokenizer;             /* the analysis used: the analyzer's
+                                  * description as JSON text, or a
+                                  * sentence about plain words */
 
     size_t documents;
     rb_count_summary doc_tokens;
@@ -68,12 +72,20 @@ typedef struct rb_dataset_stats {
 
 /* Compute statistics of the dataset in dir with the given split's qrels
  * (NULL means "test"; a dataset without that split is measured without
- * judgments). Malformed input is an error naming the file and line; run
- * the checker for a full list. Returns a new object (free it with
+ * judgments). analysis holds analyzer settings over its defaults, as
+ * rb_analyzer_config_from_json reads them, or is NULL. Without the
+ * analyzer in the build only the plain-word settings are accepted
+ * ({"stopwords": "none", "stemmer": "none", "min_length": 1}).
+ * Malformed input is an error naming the file and line; run the checker
+ * for a full list. Returns a new object (free it with
  * rb_dataset_stats_free) or NULL with err set. */
 rb_dataset_stats *rb_dataset_stats_compute(const char *dir,
                                            const char *split,
+                                           const json_t *analysis,
                                            rb_error *err);
+
+/* 1 when this build has the analyzer, 0 when it counts plain words. */
+int rb_dataset_stats_have_analyzer(void);
 void rb_dataset_stats_free(rb_dataset_stats *st);
 
 /* The statistics as JSON (a new reference), NULL when memory runs out. */
