@@ -544,11 +544,19 @@ static int cmd_fetch(int argc, char **argv)
         } else if (strcmp(a, "--mirror") == 0 && v) {
             opt.mirror = v;
             i++;
-        } else if (strcmp(a, "--md5") == 0 && v && strlen(v) == 32) {
-            opt.md5 = v;
-            i++;
-        } else if (strcmp(a, "--sha256") == 0 && v && strlen(v) == 64) {
-            opt.sha256 = v;
+        } else if (strcmp(a, "--md5") == 0 || strcmp(a, "--sha256") == 0) {
+            size_t want = a[2] == 'm' ? 32 : 64;
+
+            if (!v || strlen(v) != want || strspn(v, "0123456789abcdef"
+                                                  "ABCDEF") != want) {
+                fprintf(stderr, "rankbench datasets fetch: %s needs %zu "
+                        "hexadecimal digits\n", a, want);
+                return 2;
+            }
+            if (want == 32)
+                opt.md5 = v;
+            else
+                opt.sha256 = v;
             i++;
         } else if (strcmp(a, "--no-verify") == 0) {
             opt.no_verify = 1;

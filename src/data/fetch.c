@@ -1234,8 +1234,9 @@ int rb_fetch(const char *what, const rb_fetch_options *opt,
                                                err) < 0)
         goto done;
     if (unpack(opt, res, err) < 0) {
-        /* A bad archive is not worth keeping for the next attempt. */
-        if (!res->reused_archive || !opt->keep_archive)
+        /* A bad archive is not worth keeping for the next attempt; one
+         * whose unpacking was interrupted is, verified as it is. */
+        if (!(opt->download.cancel && *opt->download.cancel))
             unlink(res->archive);
         goto done;
     }
