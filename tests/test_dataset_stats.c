@@ -13,6 +13,7 @@
 #include "check.h"
 #include "data/dataset_stats.h"
 #include "data/fetch.h"
+#include "report/gnuplot.h"
 
 static char root[64];
 
@@ -188,13 +189,16 @@ static void test_malformed_input_names_file_and_line(void)
 static void test_chart_data_and_rendering(void)
 {
     rb_dataset_stats *st = tiny();
-    rb_error err = {{0}, 0};
+    rb_error err = {{0}, 0}, gp_err = {{0}, 0};
     char dir[600], path[700], *data;
-    int rc;
+    rb_gnuplot gp;
+    int rc, have_gp = rb_gnuplot_open(&gp, NULL, 0, &gp_err) == 0;
 
+    if (have_gp)
+        rb_gnuplot_release(&gp);
     snprintf(dir, sizeof dir, "%s/plots", root);
     rc = rb_dataset_stats_plot(st, dir, &err);
-    CHECK(rc == (rb_gnuplot_available() ? 0 : 1));
+    CHECK_EQ_INT(rc, have_gp ? 0 : 1);
     snprintf(path, sizeof path, "%s/doc_lengths.dat", dir);
     data = read_all(path);
     CHECK(data != NULL);
@@ -202,23 +206,32 @@ static void test_chart_data_and_rendering(void)
         const char *body = strchr(data, '\n');
 
         CHECK(data[0] == '#');
-        CHECK_STR(body ? body + 1 : "", "0 1\n1 1\n3 1\n4 1\n6 1\n");
+        CHECK_STR(body ? body + 1 : "", "0\t1\n1\t1\n3\t1\n4\t1\n6\t1\n");
     }
     free(data);
     snprintf(path, sizeof path, "%s/judgments_per_query.dat", dir);
     data = read_all(path);
-    CHECK(data && strstr(data, "\n1 2\n3 1\n") != NULL);
+    CHECK(data && strstr(data, "\n1\t2\n3\t1\n") != NULL);
+    free(data);
+    snprintf(path, sizeof path, "%s/doc_lengths.gp", dir);
+    data = read_all(path);
+    CHECK(data && strstr(data, "rb_width = 1\nrb_xmax = 7\n") != NULL);
+    CHECK(data && strstr(data, "# ---- plots/histogram.gp ----") != NULL);
     free(data);
     if (rc == 0) {
         snprintf(path, sizeof path, "%s/doc_lengths.svg", dir);
         data = read_all(path);
         CHECK(data && strstr(data, "<svg") != NULL);
-        CHECK(data && strstr(data, "document length") != NULL);
+        CHECK(data && strstr(data, "terms per document") != NULL);
+        free(data);
+        snprintf(path, sizeof path, "%s/query_lengths.png", dir);
+        data = read_all(path);
+        CHECK(data && memcmp(data, "\x89PNG", 4) == 0);
         free(data);
         snprintf(path, sizeof path, "%s/query_lengths.svg.part", dir);
         CHECK(access(path, F_OK) != 0);
     } else {
-        printf("gnuplot is not installed: charts were not rendered\n");
+        printf("no charts drawn: %s\n", err.msg);
     }
     rb_dataset_stats_free(st);
 }

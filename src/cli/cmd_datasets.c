@@ -304,7 +304,7 @@ static int cmd_stats(int argc, char **argv)
                    "  --split S        qrels split (default test)\n"
                    "  --json           the statistics as JSON on stdout\n"
                    "  --plots OUTDIR   histograms as gnuplot data, "
-                   "scripts and SVG charts\n"
+                   "scripts, SVG and PNG\n"
                    "  --stopwords L    stop word list, or none\n"
                    "  --stemmer L      Snowball stemmer, or none\n"
                    "  --min-length N   shortest word kept, in "
@@ -343,8 +343,8 @@ static int cmd_stats(int argc, char **argv)
             rb_log(RB_LOG_ERROR, "%s", err.msg);
             rc = 1;
         } else if (prc == 1) {
-            rb_warn("gnuplot is not installed: wrote the chart data and "
-                    "scripts to %s but no charts", plots);
+            rb_warn("%s; wrote the chart data and scripts to %s but drew "
+                    "no charts", err.msg, plots);
         } else {
             rb_info("charts written to %s", plots);
         }

@@ -12,10 +12,12 @@
 #include "base/buf.h"
 #include "base/fileio.h"
 #include "base/intern.h"
+#include "base/log.h"
 #include "base/mem.h"
 #include "base/utf8.h"
 #include "data/dataset_check.h"
 #include "data/qrels.h"
+#include "report/gnuplot.h"
 #include "text/analyzer.h"
 
 /* The analyzer is linked in when its module is part of the build; these
@@ -592,30 +594,9 @@ json_t *rb_dataset_stats_json(const rb_dataset_stats *st)
 /* ---------------------------------------------------------------------- */
 /* Charts                                                                  */
 
-int rb_gnuplot_available(void)
-{
-    const char *path = getenv("PATH");
-    const char *p;
-
-    if (!path)
-        path = "/usr/bin:/bin";
-    for (p = path; *p;) {
-        const char *end = strchr(p, ':');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        char full[4096];
-
-        if (n && n + 9 < sizeof full) {
-            memcpy(full, p, n);
-            memcpy(full + n, "/gnuplot", 9);
-            if (access(full, X_OK) == 0)
-                return 1;
-        }
-        p += n;
-        if (*p == ':')
-            p++;
-    }
-    return 0;
-}
+#ifndef RB_PLOTS_DIR
+#define RB_PLOTS_DIR "plots"
+#endif
 
 /* Append s to buf as a gnuplot single-quoted string. */
 static int put_quoted(rb_buf *buf, const char *s)
@@ -624,170 +605,208 @@ static int put_quoted(rb_buf *buf, const char *s)
         return -1;
     for (; *s; s++)
         if ((*s == '\'' && rb_buf_putc(buf, '\'') < 0) ||
-            rb_buf_putc(buf, *s) < 0)
+            rb_buf_putc(buf, *s == '\n' ? ' ' : *s) < 0)
             return -1;
     return rb_buf_putc(buf, '\'');
 }
 
-/* One histogram chart: its data file and gnuplot script. */
+static int set_string(rb_buf *buf, const char *var, const char *value)
+{
+    return rb_buf_printf(buf, "%s = ", var) | put_quoted(buf, value) |
+           rb_buf_putc(buf, '\n');
+}
+
+/* One histogram chart. */
 typedef struct chart {
     const char *name;        /* file stem */
-    const char *title;
+    char title[200];
+    char subtitle[300];
     const char *xlabel, *ylabel;
     const size_t *sorted;
     size_t n;
+    size_t width;            /* bin width */
+    size_t limit;            /* the last bin gathers counts from here */
+    size_t xmax;
 } chart;
 
-/* Bin width for a histogram of sorted counts: 1 for small ranges, else
- * a width giving about 50 bins up to the 99th percentile; the last bin
- * collects the tail. */
-static size_t bin_width(const size_t *sorted, size_t n)
-{
-    size_t top = sorted[n - 1], p99 = (size_t)ceil(quantile(sorted, n,
-                                                            0.99));
+#define CHART_BINS 50
 
-    if (top <= 60)
-        return 1;
-    return p99 / 50 + 1;
+/* Bins of width 1 when the counts span at most 60, else about 50 bins
+ * up to the 99th percentile, the last gathering the tail. */
+static void choose_bins(chart *ch)
+{
+    size_t top = ch->sorted[ch->n - 1], p99;
+
+    if (top <= 60) {
+        ch->width = 1;
+        ch->limit = SIZE_MAX;
+        ch->xmax = top + 1;
+        return;
+    }
+    p99 = (size_t)ceil(quantile(ch->sorted, ch->n, 0.99));
+    ch->width = p99 / CHART_BINS + 1;
+    ch->limit = ch->width * CHART_BINS;
+    ch->xmax = (top >= ch->limit ? ch->limit : top / ch->width * ch->width)
+               + ch->width;
 }
 
-static int write_chart_data(const chart *ch, const char *path,
-                            size_t *width, rb_error *err)
+/* NAME.dat: a commented header, then "bin start<TAB>count" lines. */
+static int chart_data(const chart *ch, rb_buf *out)
 {
-    rb_buf out = RB_BUF_INIT;
-    size_t w, limit, i = 0;
+    size_t i = 0;
     int rc;
 
-    w = ch->n ? bin_width(ch->sorted, ch->n) : 1;
-    limit = w == 1 ? SIZE_MAX : w * 50;
-    rc = rb_buf_printf(&out, "# %s: bin start, count (width %zu; the last "
-                       "bin holds everything from its start)\n",
-                       ch->title, w);
+    rc = rb_buf_printf(out, "# %s: bin start, count (bins of %zu",
+                       ch->title, ch->width);
+    if (ch->limit != SIZE_MAX)
+        rc |= rb_buf_printf(out, "; the last holds everything from %zu",
+                            ch->limit);
+    rc |= rb_buf_puts(out, ")\n");
     while (rc == 0 && i < ch->n) {
-        size_t start = ch->sorted[i] / w * w, count = 0;
+        size_t start = ch->sorted[i] / ch->width * ch->width, count = 0;
 
-        if (start >= limit)
-            start = limit;
-        while (i < ch->n && (ch->sorted[i] / w * w == start ||
-                             (start == limit && ch->sorted[i] >= limit))) {
+        if (start > ch->limit)
+            start = ch->limit;
+        while (i < ch->n && (ch->sorted[i] / ch->width * ch->width ==
+                             start || ch->sorted[i] >= ch->limit)) {
             count++;
             i++;
         }
-        rc = rb_buf_printf(&out, "%zu %zu\n", start, count);
+        rc = rb_buf_printf(out, "%zu\t%zu\n", start, count);
     }
-    if (rc < 0) {
-        rb_buf_release(&out);
-        return rb_error_oom(err);
-    }
-    rc = rb_write_file_atomic(path, out.data, out.len, err);
-    rb_buf_release(&out);
-    *width = w;
     return rc;
 }
 
-/* The gnuplot script of a chart. It names its files relative to its own
- * folder (run it there); the output file can be changed by defining
- * `output` first, as `gnuplot -e "output='x.svg'" NAME.gp`. */
-static int write_chart_script(const chart *ch, const char *dir,
-                              size_t width, rb_error *err)
+/* NAME.gp: the chart's variables, then plots/common.gp and
+ * plots/histogram.gp, so that it runs on its own in its folder. */
+static int chart_script(const chart *ch, const char *common,
+                        const char *histogram, rb_buf *gp)
 {
-    rb_buf gp = RB_BUF_INIT;
-    char name[256], *path;
+    char note[120] = "";
     int rc;
 
-    snprintf(name, sizeof name, "%s.gp", ch->name);
-    path = rb_path_join(dir, name);
+    if (ch->limit != SIZE_MAX && ch->sorted[ch->n - 1] >= ch->limit)
+        snprintf(note, sizeof note, "last bar: %zu and more (up to %zu)",
+                 ch->limit, ch->sorted[ch->n - 1]);
+    rc = rb_buf_printf(gp, "# %s.gp: drawn by rankbench datasets stats "
+                       "from the templates plots/common.gp\n# and "
+                       "plots/histogram.gp. Redraw with\n#     gnuplot -e "
+                       "\"rb_format='svg'\" %s.gp   (or 'png')\n\n",
+                       ch->name, ch->name);
+    rc |= set_string(gp, "rb_chart", ch->name);
+    rc |= rb_buf_printf(gp, "rb_data = '%s.dat'\n", ch->name);
+    rc |= set_string(gp, "rb_title", ch->title);
+    rc |= set_string(gp, "rb_subtitle", ch->subtitle);
+    rc |= set_string(gp, "rb_xlabel", ch->xlabel);
+    rc |= set_string(gp, "rb_ylabel", ch->ylabel);
+    rc |= set_string(gp, "rb_note", note);
+    rc |= rb_buf_printf(gp, "rb_width = %zu\nrb_xmax = %zu\n", ch->width,
+                        ch->xmax);
+    rc |= rb_buf_printf(gp, "\n# ---- plots/common.gp ----\n%s\n"
+                        "# ---- plots/histogram.gp ----\n%s", common,
+                        histogram);
+    return rc;
+}
+
+static int read_template(const char *name, char **text, rb_error *err)
+{
+    const char *env = getenv("RANKBENCH_PLOTS_DIR");
+    char *path = rb_path_join(env && *env ? env : RB_PLOTS_DIR, name);
+    size_t len;
+    int rc;
+
     if (!path)
         return rb_error_oom(err);
-    rc = rb_buf_printf(&gp, "# %s: rendered by rankbench datasets stats\n"
-                       "# run in this folder: gnuplot %s.gp\n"
-                       "if (!exists(\"output\")) output = '%s.svg'\n"
-                       "set terminal svg size 800,480 dynamic font "
-                       "'sans,12'\nset output output\nset title ",
-                       ch->name, ch->name, ch->name);
-    rc |= put_quoted(&gp, ch->title);
-    rc |= rb_buf_printf(&gp, " noenhanced\nset xlabel '%s'\n"
-                        "set ylabel '%s'\n"
-                        "set style fill solid 0.8 border -1\n"
-                        "set boxwidth %zu absolute\nset xrange [0:*]\n"
-                        "set yrange [0:*]\nset grid ytics\n"
-                        "plot '%s.dat' using ($1 + %g):2 with boxes "
-                        "lc rgb '#4477aa' notitle\n",
-                        ch->xlabel, ch->ylabel, width, ch->name,
-                        width == 1 ? 0.0 : (double)width / 2);
+    rc = rb_read_file(path, text, &len, err);
     if (rc < 0)
-        rc = rb_error_oom(err);
-    else
-        rc = rb_write_file_atomic(path, gp.data, gp.len, err);
-    rb_buf_release(&gp);
+        rb_error_prefix(err, "chart template (set RANKBENCH_PLOTS_DIR to "
+                        "the plots/ folder of rankbench)");
     rb_free(path);
     return rc;
 }
 
-/* Run the chart's script with gnuplot in folder dir, writing the chart
- * to NAME.svg.part; gnuplot's messages go to our stderr. */
-static int run_gnuplot(const char *dir, const char *stem, rb_error *err)
+/* Draw NAME.FMT through a temporary file renamed into place. */
+static int draw(const rb_gnuplot *gp, const char *dir, const chart *ch,
+                const char *fmt, rb_error *err)
 {
-    char script[256], define[300];
-    pid_t pid;
-    int status;
-
-    snprintf(script, sizeof script, "%s.gp", stem);
-    snprintf(define, sizeof define, "output='%s.svg.part'", stem);
-    pid = fork();
-    if (pid < 0)
-        return rb_error_set(err, "cannot run gnuplot: %s", strerror(errno));
-    if (pid == 0) {
-        if (chdir(dir) == 0)
-            execlp("gnuplot", "gnuplot", "-e", define, script,
-                   (char *)NULL);
-        _exit(127);
-    }
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return rb_error_set(err, "gnuplot: %s", strerror(errno));
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return rb_error_set(err, "%s/%s: gnuplot failed", dir, script);
-    return 0;
-}
-
-static int plot_one(const chart *ch, const char *dir, int render,
-                    rb_error *err)
-{
-    char name[256], *dat, *tmp = NULL, *svg = NULL;
-    size_t width = 1;
+    char file[80], tmpname[100], setup[200], script[80];
+    const char *args[] = {"-e", setup, script, NULL};
+    char *final, *tmp, *messages = NULL;
+    struct stat sb;
     int rc = -1;
 
-    snprintf(name, sizeof name, "%s.dat", ch->name);
-    dat = rb_path_join(dir, name);
-    snprintf(name, sizeof name, "%s.svg", ch->name);
-    svg = rb_path_join(dir, name);
-    snprintf(name, sizeof name, "%s.svg.part", ch->name);
-    tmp = rb_path_join(dir, name);
-    if (!dat || !svg || !tmp) {
+    snprintf(file, sizeof file, "%s.%s", ch->name, fmt);
+    snprintf(tmpname, sizeof tmpname, "%s.part", file);
+    snprintf(setup, sizeof setup, "rb_format='%s'; rb_output='%s'", fmt,
+             tmpname);
+    snprintf(script, sizeof script, "%s.gp", ch->name);
+    final = rb_path_join(dir, file);
+    tmp = rb_path_join(dir, tmpname);
+    if (!final || !tmp) {
         rb_error_oom(err);
         goto done;
     }
-    if (write_chart_data(ch, dat, &width, err) < 0 ||
-        write_chart_script(ch, dir, width, err) < 0)
+    if (rb_gnuplot_exec(gp, dir, args, &messages, err) < 0) {
+        rb_error_prefix(err, "%s", final);
         goto done;
-    if (render) {
-        if (run_gnuplot(dir, ch->name, err) < 0) {
-            unlink(tmp);
-            goto done;
-        }
-        if (rename(tmp, svg) != 0) {
-            rb_error_set(err, "%s: cannot write: %s", svg,
-                         strerror(errno));
-            unlink(tmp);
-            goto done;
-        }
+    }
+    if (messages && *messages)
+        rb_debug("gnuplot on %s: %s", script, messages);
+    if (stat(tmp, &sb) != 0 || sb.st_size == 0) {
+        rb_error_set(err, "%s: gnuplot wrote nothing", final);
+        goto done;
+    }
+    if (rename(tmp, final) != 0) {
+        rb_error_set(err, "%s: cannot write: %s", final, strerror(errno));
+        goto done;
     }
     rc = 0;
 done:
-    rb_free(dat);
-    rb_free(svg);
+    if (rc < 0 && tmp)
+        unlink(tmp);
+    rb_free(messages);
+    rb_free(final);
     rb_free(tmp);
+    return rc;
+}
+
+static int write_chart(const chart *ch, const char *dir, const char *common,
+                       const char *histogram, const rb_gnuplot *gp,
+                       rb_error *err)
+{
+    static const char *const formats[] = {"svg", "png"};
+    rb_buf data = RB_BUF_INIT, script = RB_BUF_INIT;
+    char file[80], *path = NULL;
+    size_t i;
+    int rc = -1;
+
+    if (chart_data(ch, &data) < 0 ||
+        chart_script(ch, common, histogram, &script) < 0) {
+        rb_error_oom(err);
+        goto done;
+    }
+    snprintf(file, sizeof file, "%s.dat", ch->name);
+    path = rb_path_join(dir, file);
+    if (!path || rb_write_file_atomic(path, data.data, data.len, err) < 0)
+        goto oom_or_done;
+    rb_free(path);
+    snprintf(file, sizeof file, "%s.gp", ch->name);
+    path = rb_path_join(dir, file);
+    if (!path || rb_write_file_atomic(path, script.data, script.len,
+                                      err) < 0)
+        goto oom_or_done;
+    for (i = 0; gp && i < 2; i++)
+        if (draw(gp, dir, ch, formats[i], err) < 0)
+            goto done;
+    rc = 0;
+    goto done;
+oom_or_done:
+    if (!path)
+        rb_error_oom(err);
+done:
+    rb_free(path);
+    rb_buf_release(&data);
+    rb_buf_release(&script);
     return rc;
 }
 
@@ -805,32 +824,84 @@ static void base_name(const char *dir, char *out, size_t size)
     snprintf(out, size, "%.*s", (int)(dir + n - start), start);
 }
 
+static void describe(chart *ch, const rb_count_summary *s, const char *what)
+{
+    snprintf(ch->subtitle, sizeof ch->subtitle, "%zu %s; mean %.1f, "
+             "median %g, 90th percentile %g, maximum %zu", s->n, what,
+             s->mean, s->median, s->p90, s->max);
+}
+
 int rb_dataset_stats_plot(const rb_dataset_stats *st, const char *outdir,
                           rb_error *err)
 {
-    char name[128], titles[3][200];
-    chart charts[3] = {
-        {"doc_lengths", titles[0], "terms per document", "documents",
-         st->doc_lengths, st->documents},
-        {"query_lengths", titles[1], "terms per query", "queries",
-         st->query_lengths, st->queries},
-        {"judgments_per_query", titles[2], "judged documents per query",
-         "queries", st->judged_counts, st->judged_queries},
-    };
-    int render = rb_gnuplot_available();
-    size_t i, n = st->split ? 3 : 2;
+    chart charts[3];
+    char name[128], *common = NULL, *histogram = NULL;
+    rb_gnuplot gp;
+    rb_error gp_err = {{0}, 0};
+    int have_gp, rc = -1;
+    size_t i, n = 0;
 
+    memset(charts, 0, sizeof charts);
     base_name(st->dir, name, sizeof name);
-    snprintf(titles[0], sizeof titles[0], "%s: document length (%zu "
-             "documents)", name, st->documents);
-    snprintf(titles[1], sizeof titles[1], "%s: query length (%zu "
-             "queries)", name, st->queries);
-    snprintf(titles[2], sizeof titles[2], "%s: judgments per query "
-             "(split %s)", name, st->split ? st->split : "-");
-    if (rb_mkdirs(outdir, err) < 0)
-        return -1;
-    for (i = 0; i < n; i++)
-        if (charts[i].n && plot_one(&charts[i], outdir, render, err) < 0)
-            return -1;
-    return render ? 0 : 1;
+    if (st->documents) {
+        chart *c = &charts[n++];
+
+        c->name = "doc_lengths";
+        snprintf(c->title, sizeof c->title, "%s: terms per document",
+                 name);
+        describe(c, &st->doc_tokens, "documents");
+        c->xlabel = "terms in title and text";
+        c->ylabel = "documents";
+        c->sorted = st->doc_lengths;
+        c->n = st->documents;
+    }
+    if (st->queries) {
+        chart *c = &charts[n++];
+
+        c->name = "query_lengths";
+        snprintf(c->title, sizeof c->title, "%s: terms per query", name);
+        describe(c, &st->query_tokens, st->split ? "judged queries"
+                                                 : "queries");
+        c->xlabel = "terms in the query";
+        c->ylabel = "queries";
+        c->sorted = st->query_lengths;
+        c->n = st->queries;
+    }
+    if (st->split && st->judged_queries) {
+        chart *c = &charts[n++];
+
+        c->name = "judgments_per_query";
+        snprintf(c->title, sizeof c->title, "%s: judgments per query "
+                 "(split %s)", name, st->split);
+        describe(c, &st->judged_per_query, "queries");
+        c->xlabel = "judged documents";
+        c->ylabel = "queries";
+        c->sorted = st->judged_counts;
+        c->n = st->judged_queries;
+    }
+    if (rb_mkdirs(outdir, err) < 0 ||
+        read_template("common.gp", &common, err) < 0 ||
+        read_template("histogram.gp", &histogram, err) < 0)
+        goto done;
+    have_gp = rb_gnuplot_open(&gp, NULL, 0, &gp_err) == 0;
+    for (i = 0; i < n; i++) {
+        choose_bins(&charts[i]);
+        if (write_chart(&charts[i], outdir, common, histogram,
+                        have_gp ? &gp : NULL, err) < 0)
+            break;
+    }
+    if (have_gp)
+        rb_gnuplot_release(&gp);
+    if (i < n)
+        goto done;
+    if (!have_gp) {
+        rb_error_set(err, "%s", gp_err.msg);
+        rc = 1;
+    } else {
+        rc = 0;
+    }
+done:
+    rb_free(common);
+    rb_free(histogram);
+    return rc;
 }

@@ -92,13 +92,14 @@ void rb_dataset_stats_free(rb_dataset_stats *st);
 json_t *rb_dataset_stats_json(const rb_dataset_stats *st);
 
 /* Write histograms of document lengths, query lengths and judgments per
- * query into folder outdir as gnuplot data and scripts, and render them
- * to SVG with gnuplot. Returns 0, 1 when gnuplot is not installed (the
- * data and scripts are still written), or -1 with err set. */
+ * query into folder outdir (created when missing), in the style of the
+ * other charts (docs/charts.md): for each chart NAME.dat, a
+ * self-contained NAME.gp built from plots/common.gp and
+ * plots/histogram.gp, and NAME.svg and NAME.png drawn by gnuplot. The
+ * templates are read from $RANKBENCH_PLOTS_DIR, else the source tree's
+ * plots/. Returns 0; 1 when gnuplot cannot be used (the data and
+ * scripts are still written, err says why); -1 with err set. */
 int rb_dataset_stats_plot(const rb_dataset_stats *st, const char *outdir,
                           rb_error *err);
-
-/* 1 when an executable `gnuplot` is on PATH. */
-int rb_gnuplot_available(void);
 
 #endif
