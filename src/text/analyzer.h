@@ -7,6 +7,14 @@
  * lowercasing, stop-word removal and Snowball stemming (libstemmer), each
  * step configurable.
  *
+ * Words are maximal runs of letters, digits (and other numbers) and
+ * combining marks of any script (Unicode general categories L*, N*, M*);
+ * everything else separates them. A word longer than 255 bytes is cut
+ * into pieces of at most 255 bytes at code point boundaries. Lowercasing
+ * applies the simple Unicode lowercase mapping code point by code point.
+ * Stop words are compared with the lowercased word (whether or not the
+ * output is lowercased) before stemming.
+ *
  * An rb_analyzer holds the configuration and is shared read-only between
  * threads; each thread analyzes through its own rb_analysis, which owns the
  * stemmer state and the output buffers.
@@ -35,8 +43,17 @@ typedef struct rb_analyzer rb_analyzer;
 
 rb_analyzer *rb_analyzer_new(const rb_analyzer_config *cfg, rb_error *err);
 void rb_analyzer_free(rb_analyzer *a);
-/* The configuration as JSON for results files (a new reference). */
+/* The configuration as JSON for results files (a new reference), or NULL
+ * when memory runs out. Besides the three configured steps it names the
+ * word splitting rules and the Unicode version of their tables. */
 json_t *rb_analyzer_describe(const rb_analyzer *a);
+/* The configuration the analyzer was made with. */
+const rb_analyzer_config *rb_analyzer_get_config(const rb_analyzer *a);
+/* SHA-256 (hex) of everything that decides the analyzer's output: the
+ * description, the version of the splitting rules and the stop words
+ * themselves. Keys cached indexes. Returns 0, or -1 when memory runs
+ * out. */
+int rb_analyzer_fingerprint(const rb_analyzer *a, char hex[65]);
 
 /* Per-thread analysis state. */
 typedef struct rb_analysis rb_analysis;
