@@ -54,10 +54,8 @@ static int open_conn(rb_pg_common *c, int i, rb_error *err)
     if (c->conns[i])
         return 0;
     c->conns[i] = rb_pg_connect(c->conninfo, err);
-    if (!c->conns[i]) {
-        rb_error_prefix(err, "%s", c->name);
+    if (!c->conns[i])
         return -1;
-    }
     if (i == 0 && !c->server) {
         c->server = rb_pg_describe_server(c->conns[0]);
         if (!c->server)
@@ -72,8 +70,10 @@ int rb_pg_common_index(rb_pg_common *c, const rb_dataset *ds,
 {
     int built = 0;
 
-    if (open_conn(c, 0, err) != 0)
+    if (open_conn(c, 0, err) != 0) {
+        rb_error_prefix(err, "%s", c->name);
         return -1;
+    }
     if (needs_trgm && rb_pg_require_trgm(c->conns[0], err) != 0) {
         rb_error_prefix(err, "%s", c->name);
         return -1;
@@ -154,6 +154,8 @@ typedef struct search_job {
     query_hits *hits;
     rb_error *errs;         /* one per thread */
     size_t *fail_pos;       /* per thread; SIZE_MAX when none */
+    int *ready;             /* per thread: session set up */
+    char schema[RB_PG_SCHEMA_MAX];
 } search_job;
 
 static int read_hits(const rb_dataset *ds, PGresult *res, size_t k,
@@ -188,6 +190,19 @@ static int read_hits(const rb_dataset *ds, PGresult *res, size_t k,
     return 0;
 }
 
+/* A thread's session: connected, search_path on the dataset's schema.
+ * Done by the thread at its first query, so that a failure names it. */
+static int prepare_conn(search_job *job, int thread, rb_error *err)
+{
+    if (job->ready[thread])
+        return 0;
+    if (open_conn(job->c, thread, err) != 0 ||
+        rb_pg_use_schema(job->c->conns[thread], job->schema, err) != 0)
+        return -1;
+    job->ready[thread] = 1;
+    return 0;
+}
+
 static int search_one(search_job *job, size_t pos, int thread)
 {
     const rb_dataset *ds = job->ds;
@@ -203,6 +218,8 @@ static int search_one(search_job *job, size_t pos, int thread)
         h->rejected = rb_strdup(why);
         return h->rejected ? 0 : rb_error_oom(err);
     }
+    if (prepare_conn(job, thread, err) != 0)
+        return -1;
     rc = job->fn(job->arg, thread, job->c->conns[thread], text, job->k,
                  &res, err);
     if (rc == 0)
@@ -224,27 +241,6 @@ static int search_range(void *ctx, size_t begin, size_t end, int thread)
                             job->c->name,
                             rb_intern_str(job->ds->query_ids, q));
             job->fail_pos[thread] = pos;
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static int prepare_conns(rb_pg_common *c, const rb_dataset *ds,
-                         int nthreads, rb_error *err)
-{
-    char schema[RB_PG_SCHEMA_MAX];
-    int i;
-
-    if (!c->conns[0])
-        return rb_error_set(err, "%s: search before index", c->name);
-    if (rb_pg_schema_name(ds, schema, err) != 0)
-        return -1;
-    for (i = 0; i < nthreads; i++) {
-        if (open_conn(c, i, err) != 0)
-            return -1;
-        if (rb_pg_use_schema(c->conns[i], schema, err) != 0) {
-            rb_error_prefix(err, "%s", c->name);
             return -1;
         }
     }
@@ -298,13 +294,18 @@ int rb_pg_common_search(rb_pg_common *c, const rb_dataset *ds, size_t k,
     job.hits = rb_calloc(ds->neval ? ds->neval : 1, sizeof *job.hits);
     job.errs = rb_calloc((size_t)nthreads, sizeof *job.errs);
     job.fail_pos = rb_calloc((size_t)nthreads, sizeof *job.fail_pos);
-    if (!job.hits || !job.errs || !job.fail_pos) {
+    job.ready = rb_calloc((size_t)nthreads, sizeof *job.ready);
+    if (!job.hits || !job.errs || !job.fail_pos || !job.ready) {
         rb_error_oom(err);
         goto done;
     }
     for (i = 0; i < nthreads; i++)
         job.fail_pos[i] = SIZE_MAX;
-    if (prepare_conns(c, ds, nthreads, err) != 0)
+    if (!c->conns[0]) {
+        rb_error_set(err, "%s: search before index", c->name);
+        goto done;
+    }
+    if (rb_pg_schema_name(ds, job.schema, err) != 0)
         goto done;
     if (rb_parallel_for(ds->neval, 1, nthreads, search_range, &job) != 0) {
         int first = -1;
@@ -329,6 +330,7 @@ done:
     rb_free(job.hits);
     rb_free(job.errs);
     rb_free(job.fail_pos);
+    rb_free(job.ready);
     return rc;
 }
 

@@ -14,6 +14,9 @@ static void first_line(const char *msg, char *out, size_t size)
 
     if (!msg || !*msg)
         msg = "no message";
+    /* libpq's "FATAL:  " and "ERROR:  " add nothing to our messages. */
+    if (strncmp(msg, "FATAL:  ", 8) == 0 || strncmp(msg, "ERROR:  ", 8) == 0)
+        msg += 8;
     while (msg[n] && msg[n] != '\n' && n + 1 < size)
         n++;
     while (n && (msg[n - 1] == ' ' || msg[n - 1] == '\r' ||
