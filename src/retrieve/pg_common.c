@@ -56,6 +56,10 @@ static int open_conn(rb_pg_common *c, int i, rb_error *err)
     c->conns[i] = rb_pg_connect(c->conninfo, err);
     if (!c->conns[i])
         return -1;
+    /* Searches are many short statements: JIT compilation would cost far
+     * more than it saves. */
+    if (rb_pg_command(c->conns[i], "SET jit = off", err) != 0)
+        return -1;
     if (i == 0 && !c->server) {
         c->server = rb_pg_describe_server(c->conns[0]);
         if (!c->server)
