@@ -23,7 +23,10 @@ int rb_pg_common_init(rb_pg_common *c, const char *name,
             return rb_error_oom(err);
     }
     c->conns = rb_calloc((size_t)c->nconns, sizeof *c->conns);
-    if (!c->conns) {
+    c->schemas = rb_calloc((size_t)c->nconns, sizeof *c->schemas);
+    if (!c->conns || !c->schemas) {
+        rb_free(c->conns);
+        rb_free(c->schemas);
         rb_free(c->conninfo);
         c->conninfo = NULL;
         return rb_error_oom(err);
@@ -39,6 +42,7 @@ void rb_pg_common_release(rb_pg_common *c)
         if (c->conns[i])
             PQfinish(c->conns[i]);
     rb_free(c->conns);
+    rb_free(c->schemas);
     if (c->conninfo) {
         /* The string may hold a password: do not leave it in freed
          * memory. */
@@ -82,7 +86,9 @@ int rb_pg_common_index(rb_pg_common *c, const rb_dataset *ds,
         rb_error_prefix(err, "%s", c->name);
         return -1;
     }
-    if (rb_pg_dataset_load(c->conns[0], ds, c->name, NULL, err) != 0)
+    c->schemas[0][0] = '\0';
+    if (rb_pg_dataset_load(c->conns[0], ds, c->name, NULL, err) != 0 ||
+        rb_pg_schema_name(ds, c->schemas[0], err) != 0)
         return -1;
     if (!build)
         return 0;
@@ -158,7 +164,6 @@ typedef struct search_job {
     query_hits *hits;
     rb_error *errs;         /* one per thread */
     size_t *fail_pos;       /* per thread; SIZE_MAX when none */
-    int *ready;             /* per thread: session set up */
     char schema[RB_PG_SCHEMA_MAX];
 } search_job;
 
@@ -198,12 +203,14 @@ static int read_hits(const rb_dataset *ds, PGresult *res, size_t k,
  * Done by the thread at its first query, so that a failure names it. */
 static int prepare_conn(search_job *job, int thread, rb_error *err)
 {
-    if (job->ready[thread])
+    rb_pg_common *c = job->c;
+
+    if (c->conns[thread] && strcmp(c->schemas[thread], job->schema) == 0)
         return 0;
-    if (open_conn(job->c, thread, err) != 0 ||
-        rb_pg_use_schema(job->c->conns[thread], job->schema, err) != 0)
+    if (open_conn(c, thread, err) != 0 ||
+        rb_pg_use_schema(c->conns[thread], job->schema, err) != 0)
         return -1;
-    job->ready[thread] = 1;
+    memcpy(c->schemas[thread], job->schema, sizeof job->schema);
     return 0;
 }
 
@@ -298,8 +305,7 @@ int rb_pg_common_search(rb_pg_common *c, const rb_dataset *ds, size_t k,
     job.hits = rb_calloc(ds->neval ? ds->neval : 1, sizeof *job.hits);
     job.errs = rb_calloc((size_t)nthreads, sizeof *job.errs);
     job.fail_pos = rb_calloc((size_t)nthreads, sizeof *job.fail_pos);
-    job.ready = rb_calloc((size_t)nthreads, sizeof *job.ready);
-    if (!job.hits || !job.errs || !job.fail_pos || !job.ready) {
+    if (!job.hits || !job.errs || !job.fail_pos) {
         rb_error_oom(err);
         goto done;
     }
@@ -334,7 +340,6 @@ done:
     rb_free(job.hits);
     rb_free(job.errs);
     rb_free(job.fail_pos);
-    rb_free(job.ready);
     return rc;
 }
 

@@ -22,6 +22,7 @@ typedef struct rb_pg_common {
     const char *name;        /* retriever name, for messages */
     char *conninfo;          /* NULL: the PG* environment */
     PGconn **conns;          /* conns[0] indexes; all search */
+    char (*schemas)[RB_PG_SCHEMA_MAX]; /* each session's search_path */
     int nconns;              /* connections wanted (threads) */
     size_t rejected;         /* queries skipped for bad text, last run */
     json_t *server;          /* rb_pg_describe_server of conns[0] */
