@@ -54,6 +54,7 @@ static rb_analyzer_config plain_config(void)
     rb_analyzer_config_default(&cfg);
     strcpy(cfg.stopwords, "none");
     strcpy(cfg.stemmer, "none");
+    cfg.min_length = 1;
     return cfg;
 }
 
@@ -165,11 +166,22 @@ static void test_malformed_utf8_is_replaced_and_counted(void)
     CHECK_EQ_INT(EXPECT(&cfg, 0, "fine", "fine"), 0);
 }
 
-static void test_stop_words_are_removed(void)
+static void test_default_stop_words_are_the_short_list(void)
 {
     rb_analyzer_config cfg = plain_config();
 
     strcpy(cfg.stopwords, "english");
+    EXPECT(&cfg, 0, "The wing of a plane and its WAKE is not there",
+           "wing plane its wake");
+    EXPECT(&cfg, 0, "what is it that they have been doing",
+           "what have been doing");
+}
+
+static void test_full_stop_list_removes_more(void)
+{
+    rb_analyzer_config cfg = plain_config();
+
+    strcpy(cfg.stopwords, "english-full");
     EXPECT(&cfg, 0, "The wing of a plane and its WAKE",
            "wing plane wake");
     EXPECT(&cfg, 0, "what is it that they have been doing", "");
@@ -178,6 +190,19 @@ static void test_stop_words_are_removed(void)
     /* Stop words match case-insensitively even when case is kept. */
     cfg.lowercase = 0;
     EXPECT(&cfg, 0, "The Wing OF", "Wing");
+}
+
+static void test_short_words_are_dropped_by_default(void)
+{
+    rb_analyzer_config cfg;
+
+    rb_analyzer_config_default(&cfg);
+    strcpy(cfg.stemmer, "none");
+    CHECK_EQ_INT(cfg.min_length, 2);
+    /* Length counts code points, not bytes. */
+    EXPECT(&cfg, 0, "x y2 3 é éé 東 東京 i", "y2 éé 東京");
+    cfg.min_length = 3;
+    EXPECT(&cfg, 0, "ab abc abcd", "abc abcd");
 }
 
 static void test_english_snowball_stemming(void)
@@ -249,9 +274,10 @@ static void test_config_from_json(void)
     json_t *obj;
 
     rb_analyzer_config_default(&cfg);
-    obj = json_pack("{s:b, s:s, s:s}", "lowercase", 0, "stopwords", "none",
-                    "stemmer", "porter");
+    obj = json_pack("{s:b, s:s, s:s, s:i}", "lowercase", 0, "stopwords",
+                    "none", "stemmer", "porter", "min_length", 1);
     CHECK_EQ_INT(rb_analyzer_config_from_json(obj, &cfg, &err), 0);
+    CHECK_EQ_INT(cfg.min_length, 1);
     CHECK_EQ_INT(cfg.lowercase, 0);
     CHECK_STR(cfg.stopwords, "none");
     CHECK_STR(cfg.stemmer, "porter");
@@ -273,6 +299,12 @@ static void test_config_from_json(void)
     obj = json_pack("{s:s}", "stopwords", "latin");
     CHECK_EQ_INT(rb_analyzer_config_from_json(obj, &cfg, &err), -1);
     CHECK(strstr(err.msg, "\"latin\"") != NULL);
+    json_decref(obj);
+
+    rb_error_clear(&err);
+    obj = json_pack("{s:i}", "min_length", 0);
+    CHECK_EQ_INT(rb_analyzer_config_from_json(obj, &cfg, &err), -1);
+    CHECK(strstr(err.msg, "min_length") != NULL);
     json_decref(obj);
 
     rb_error_clear(&err);
@@ -300,6 +332,8 @@ static void test_describe_and_fingerprint(void)
               "english");
     CHECK_STR(json_string_value(json_object_get(desc, "unicode")),
               rb_unicode_version());
+    CHECK_EQ_INT(json_integer_value(json_object_get(desc, "min_length")),
+                 2);
     json_decref(desc);
 
     strcpy(cfg.stemmer, "none");
@@ -356,7 +390,9 @@ int main(void)
     RUN_TEST(test_lowercase_agrees_with_glibc_towlower);
     RUN_TEST(test_unicode_classification);
     RUN_TEST(test_malformed_utf8_is_replaced_and_counted);
-    RUN_TEST(test_stop_words_are_removed);
+    RUN_TEST(test_default_stop_words_are_the_short_list);
+    RUN_TEST(test_full_stop_list_removes_more);
+    RUN_TEST(test_short_words_are_dropped_by_default);
     RUN_TEST(test_english_snowball_stemming);
     RUN_TEST(test_other_snowball_languages);
     RUN_TEST(test_long_words_are_cut_at_255_bytes);

@@ -36,6 +36,7 @@ struct rb_analysis {
     size_t word_len;
     char lower[MAX_WORD_BYTES + 1]; /* its lowercase form (stop test) */
     size_t lower_len;
+    size_t word_chars;              /* code points in word */
     int flags;
     rb_buf out;                     /* terms, each NUL-terminated */
     size_t *offsets;                /* start of each term in out */
@@ -50,6 +51,7 @@ void rb_analyzer_config_default(rb_analyzer_config *cfg)
     cfg->lowercase = 1;
     strcpy(cfg->stopwords, "english");
     strcpy(cfg->stemmer, "english");
+    cfg->min_length = 2;
 }
 
 /* Append the names in list, comma separated, to buf (for messages). */
@@ -134,13 +136,21 @@ int rb_analyzer_config_from_json(const json_t *obj, rb_analyzer_config *cfg,
             if (copy_name(key, value, cfg->stopwords,
                           sizeof cfg->stopwords, err) < 0)
                 return -1;
+        } else if (strcmp(key, "min_length") == 0) {
+            if (!json_is_integer(value) || json_integer_value(value) < 1 ||
+                json_integer_value(value) > MAX_WORD_BYTES)
+                return rb_error_set(err, "analyzer: \"min_length\" must be "
+                                    "an integer from 1 to %d",
+                                    MAX_WORD_BYTES);
+            cfg->min_length = (int)json_integer_value(value);
         } else if (strcmp(key, "stemmer") == 0) {
             if (copy_name(key, value, cfg->stemmer, sizeof cfg->stemmer,
                           err) < 0)
                 return -1;
         } else {
             return rb_error_set(err, "analyzer: unknown key \"%s\" (known: "
-                                "lowercase, stopwords, stemmer)", key);
+                                "lowercase, stopwords, stemmer, "
+                                "min_length)", key);
         }
     }
     if (check_stopwords(cfg->stopwords, err) < 0 ||
@@ -203,6 +213,11 @@ rb_analyzer *rb_analyzer_new(const rb_analyzer_config *cfg, rb_error *err)
     if (check_stopwords(cfg->stopwords, err) < 0 ||
         check_stemmer(cfg->stemmer, err) < 0)
         return NULL;
+    if (cfg->min_length < 1 || cfg->min_length > MAX_WORD_BYTES) {
+        rb_error_set(err, "analyzer: \"min_length\" must be from 1 to %d",
+                     MAX_WORD_BYTES);
+        return NULL;
+    }
     a = rb_calloc(1, sizeof *a);
     if (!a) {
         rb_error_oom(err);
@@ -236,10 +251,11 @@ const rb_analyzer_config *rb_analyzer_get_config(const rb_analyzer *a)
 
 json_t *rb_analyzer_describe(const rb_analyzer *a)
 {
-    return json_pack("{s:b, s:s, s:s, s:s, s:s, s:i}",
+    return json_pack("{s:b, s:s, s:s, s:i, s:s, s:s, s:i}",
                      "lowercase", a->cfg.lowercase,
                      "stopwords", a->cfg.stopwords,
                      "stemmer", a->cfg.stemmer,
+                     "min_length", a->cfg.min_length,
                      "tokenizer", "unicode-words",
                      "unicode", rb_unicode_version(),
                      "max_word_bytes", MAX_WORD_BYTES);
@@ -334,7 +350,8 @@ static int flush_word(rb_analysis *an)
 
     if (an->word_len == 0)
         return 0;
-    if (!is_stop(a, lower, lower_len)) {
+    if (an->word_chars >= (size_t)a->cfg.min_length &&
+        !is_stop(a, lower, lower_len)) {
         if (an->stemmer && !(an->flags & RB_ANALYZE_NO_STEM)) {
             const sb_symbol *s = sb_stemmer_stem(
                 an->stemmer, (const sb_symbol *)an->word, (int)an->word_len);
@@ -350,6 +367,7 @@ static int flush_word(rb_analysis *an)
     }
     an->word_len = 0;
     an->lower_len = 0;
+    an->word_chars = 0;
     return rc;
 }
 
@@ -377,6 +395,7 @@ static int add_to_word(rb_analysis *an, uint32_t cp, const char *src,
         memcpy(an->lower + an->lower_len, lcp == cp ? src : low, low_n);
         an->lower_len += low_n;
     }
+    an->word_chars++;
     return 0;
 }
 
@@ -389,6 +408,7 @@ int rb_analyze(rb_analysis *an, const char *text, size_t len, int flags,
     an->nterms = 0;
     an->word_len = 0;
     an->lower_len = 0;
+    an->word_chars = 0;
     rb_buf_reset(&an->out);
     while (i < len) {
         unsigned char c = (unsigned char)text[i];

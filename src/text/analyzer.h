@@ -12,8 +12,9 @@
  * everything else separates them. A word longer than 255 bytes is cut
  * into pieces of at most 255 bytes at code point boundaries. Lowercasing
  * applies the simple Unicode lowercase mapping code point by code point.
- * Stop words are compared with the lowercased word (whether or not the
- * output is lowercased) before stemming.
+ * Words shorter than min_length code points are dropped, then stop words
+ * (compared with the lowercased word, whether or not the output is
+ * lowercased), then the rest are stemmed.
  *
  * An rb_analyzer holds the configuration and is shared read-only between
  * threads; each thread analyzes through its own rb_analysis, which owns the
@@ -27,15 +28,22 @@
 
 typedef struct rb_analyzer_config {
     int lowercase;          /* 1 (default) */
-    char stopwords[32];     /* "english" (default) or "none" */
+    char stopwords[32];     /* "english" (default, the short list the
+                             * reference engines use), "english-full"
+                             * or "none" */
     char stemmer[32];       /* "english" (default), any libstemmer
                              * language, or "none" */
+    int min_length;         /* words shorter than this many code points
+                             * are dropped; 2 by default, as in bm25s and
+                             * scikit-learn; 1 keeps every word */
 } rb_analyzer_config;
 
-/* Defaults: lowercase, english stop words, english Snowball. */
+/* Defaults: lowercase, english stop words, english Snowball, words of at
+ * least two characters. */
 void rb_analyzer_config_default(rb_analyzer_config *cfg);
-/* Read {"lowercase": bool, "stopwords": str, "stemmer": str} over the
- * defaults; unknown keys and unknown languages are errors. */
+/* Read {"lowercase": bool, "stopwords": str, "stemmer": str,
+ * "min_length": int} over the defaults; unknown keys and unknown
+ * languages are errors. */
 int rb_analyzer_config_from_json(const json_t *obj, rb_analyzer_config *cfg,
                                  rb_error *err);
 

@@ -3,14 +3,29 @@
 #include <string.h>
 
 /*
- * English function words: articles and determiners, pronouns in all their
+ * "english": the short stop set that the reference BM25 engines use by
+ * default (Lucene's and Elasticsearch's English analyzer, Anserini and
+ * Pyserini, bm25s): 33 articles, conjunctions, prepositions and forms of
+ * "be" and "it", so that rankbench's figures line up with theirs.
+ */
+static const char *const english[] = {
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if",
+    "in", "into", "is", "it", "no", "not", "of", "on", "or", "such",
+    "that", "the", "their", "then", "there", "these", "they", "this",
+    "to", "was", "will", "with",
+    NULL
+};
+
+/*
+ * "english-full": English function words: articles and determiners,
+ * pronouns in all their
  * forms, the common prepositions and conjunctions, the auxiliary and modal
  * verbs with their inflections and contracted remains ("don" and "t" are
  * what word splitting leaves of "don't"), and a few adverbs that carry no
  * topic. Content words that merely happen to be frequent in some
  * collection (such as "paper" or "method") are deliberately absent.
  */
-static const char *const english[] = {
+static const char *const english_full[] = {
     /* articles, determiners, quantifiers */
     "a", "an", "the", "this", "that", "these", "those", "some", "any",
     "each", "every", "either", "neither", "no", "all", "both", "few",
@@ -50,12 +65,14 @@ static const char *const english[] = {
     NULL
 };
 
-static const char *const names[] = {"english", NULL};
+static const char *const names[] = {"english", "english-full", NULL};
 
 const char *const *rb_stopwords_find(const char *name)
 {
     if (strcmp(name, "english") == 0)
         return english;
+    if (strcmp(name, "english-full") == 0)
+        return english_full;
     return NULL;
 }
 
