@@ -1,17 +1,18 @@
 /*
  * pg-ilike: the keyword baseline people first write in SQL, run inside
- * PostgreSQL and ranked exactly as the embedded ilike retriever ranks.
- * The query is analyzed here (rankbench's analyzer, without stemming);
- * each distinct term becomes the pattern '%term%' with %, _ and \
- * escaped, matched with ILIKE against title and body. A document scores
- * the number of distinct terms it contains; ties go by document id,
- * descending. Trigram indexes (pg_trgm) on both columns serve the
- * patterns.
+ * PostgreSQL and ranked exactly as the embedded ilike retriever ranks
+ * (docs/retrievers.md). The query is analyzed here, by the same analyzer
+ * with stemming off; each distinct term becomes the pattern '%term%' with
+ * %, _ and \ escaped, matched with ILIKE against title and body apart. A
+ * document scores the number of distinct terms it contains; ties go by
+ * document id, descending. Trigram indexes (pg_trgm) on both columns
+ * serve the patterns.
  */
 
 #include <stdio.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "base/mem.h"
 #include "retrieve/pg_common.h"
 #include "retrieve/pg_conn.h"
@@ -24,7 +25,7 @@
 typedef enum ilike_mode {
     ILIKE_ANY = 0,      /* documents with at least one term */
     ILIKE_ALL = 1,      /* documents with every term */
-    ILIKE_PHRASE = 2    /* the terms, space-separated, as one substring */
+    ILIKE_PHRASE = 2    /* every word, space-separated, as one substring */
 } ilike_mode;
 
 static const char *const mode_names[] = {"any", "all", "phrase"};
@@ -32,8 +33,12 @@ static const char *const mode_names[] = {"any", "all", "phrase"};
 typedef struct pg_ilike {
     rb_pg_common common;
     ilike_mode mode;
-    rb_analyzer *analyzer;
-    rb_analysis **analyses;     /* one per search thread */
+    rb_analyzer *terms;         /* the configured analyzer, no stemming */
+    rb_analyzer *words;         /* phrase mode: no stop or short words
+                                 * dropped either */
+    rb_analysis **analyses;     /* one per search thread, of the analyzer
+                                 * the mode uses */
+    int folding_checked;
 } pg_ilike;
 
 static const char *const pg_ilike_params[] = {"mode", "analyzer", NULL};
@@ -58,21 +63,35 @@ static const char *const build_sql[] = {
     NULL
 };
 
-static int parse_mode(const json_t *params, ilike_mode *mode, rb_error *err)
+static int parse_params(const json_t *params, pg_ilike *s,
+                        rb_analyzer_config *cfg, rb_error *err)
 {
     json_t *v = params ? json_object_get(params, "mode") : NULL;
     size_t i;
 
-    if (!v)
-        return 0;
-    for (i = 0; json_is_string(v) && i < 3; i++) {
-        if (strcmp(json_string_value(v), mode_names[i]) == 0) {
-            *mode = (ilike_mode)i;
-            return 0;
-        }
+    if (v) {
+        for (i = 0; json_is_string(v) && i < 3; i++)
+            if (strcmp(json_string_value(v), mode_names[i]) == 0)
+                break;
+        if (!json_is_string(v) || i == 3)
+            return rb_error_set(err, "pg-ilike: parameter \"mode\" must "
+                                "be \"any\", \"all\" or \"phrase\"");
+        s->mode = (ilike_mode)i;
     }
-    return rb_error_set(err, "pg-ilike: parameter \"mode\" must be \"any\", "
-                        "\"all\" or \"phrase\"");
+    rb_analyzer_config_default(cfg);
+    strcpy(cfg->stemmer, "none");
+    v = params ? json_object_get(params, "analyzer") : NULL;
+    if (v && rb_analyzer_config_from_json(v, cfg, err) != 0) {
+        rb_error_prefix(err, "pg-ilike");
+        return -1;
+    }
+    if (strcmp(cfg->stemmer, "none") != 0)
+        return rb_error_set(err, "pg-ilike: terms are never stemmed (drop "
+                            "\"stemmer\" from its analyzer)");
+    if (!cfg->lowercase)
+        return rb_error_set(err, "pg-ilike: matching is case-insensitive, "
+                            "\"lowercase\" cannot be false");
+    return 0;
 }
 
 static void pg_ilike_destroy(void *state)
@@ -85,7 +104,8 @@ static void pg_ilike_destroy(void *state)
     for (i = 0; s->analyses && i < s->common.nconns; i++)
         rb_analysis_free(s->analyses[i]);
     rb_free(s->analyses);
-    rb_analyzer_free(s->analyzer);
+    rb_analyzer_free(s->terms);
+    rb_analyzer_free(s->words);
     rb_pg_common_release(&s->common);
     rb_free(s);
 }
@@ -94,34 +114,31 @@ static int pg_ilike_create(const json_t *params, const rb_context *ctx,
                            void **state, rb_error *err)
 {
     pg_ilike *s = rb_calloc(1, sizeof *s);
-    rb_analyzer_config cfg;
-    json_t *acfg = params ? json_object_get(params, "analyzer") : NULL;
-    int i, rc = 0;
+    rb_analyzer_config cfg, wcfg;
+    const rb_analyzer *used;
+    int i;
 
     if (!s)
         return rb_error_oom(err);
-    rb_analyzer_config_default(&cfg);
-    if (acfg && rb_analyzer_config_from_json(acfg, &cfg, err) != 0) {
-        rb_error_prefix(err, "pg-ilike");
-        rc = -1;
-    }
-    if (rc == 0)
-        rc = parse_mode(params, &s->mode, err);
-    if (rc == 0)
-        rc = rb_pg_common_init(&s->common, "pg-ilike", ctx, err);
-    if (rc != 0) {
+    if (parse_params(params, s, &cfg, err) != 0 ||
+        rb_pg_common_init(&s->common, "pg-ilike", ctx, err) != 0) {
         rb_free(s);
         return -1;
     }
-    s->analyzer = rb_analyzer_new(&cfg, err);
+    wcfg = cfg;
+    strcpy(wcfg.stopwords, "none");
+    wcfg.min_length = 1;
+    s->terms = rb_analyzer_new(&cfg, err);
+    s->words = s->terms ? rb_analyzer_new(&wcfg, err) : NULL;
     s->analyses = rb_calloc((size_t)s->common.nconns, sizeof *s->analyses);
-    if (!s->analyzer || !s->analyses) {
+    if (!s->words || !s->analyses) {
         rb_error_oom(err);
         pg_ilike_destroy(s);
         return -1;
     }
+    used = s->mode == ILIKE_PHRASE ? s->words : s->terms;
     for (i = 0; i < s->common.nconns; i++) {
-        s->analyses[i] = rb_analysis_new(s->analyzer, err);
+        s->analyses[i] = rb_analysis_new(used, err);
         if (!s->analyses[i]) {
             pg_ilike_destroy(s);
             return -1;
@@ -144,14 +161,42 @@ static int pg_ilike_build(PGconn *conn, const rb_dataset *ds, void *arg,
     return 0;
 }
 
+/* Warn when the server folds case unlike rankbench's analyzer (simple
+ * Unicode lowercase mapping, which glibc's C.UTF-8 applies): ILIKE would
+ * then match non-ASCII text differently from ilike. */
+static int check_case_folding(pg_ilike *s, rb_error *err)
+{
+    const char *values[1] = {"\xc3\x80\xce\xa3\xc4\xb0"};   /* À Σ İ */
+    PGresult *res;
+
+    if (s->folding_checked)
+        return 0;
+    if (rb_pg_exec(s->common.conns[0], "SELECT lower($1)", 1, values, &res,
+                   err) != 0)
+        return -1;
+    if (strcmp(PQgetvalue(res, 0, 0), "\xc3\xa0\xcf\x83i") != 0)
+        rb_warn("pg-ilike: the server's lower() differs from the simple "
+                "Unicode mapping (its LC_CTYPE is not a glibc UTF-8 "
+                "locale): non-ASCII text may match unlike ilike");
+    PQclear(res);
+    s->folding_checked = 1;
+    return 0;
+}
+
 static int pg_ilike_index(void *state, const rb_dataset *ds,
                           const rb_context *ctx, rb_error *err)
 {
     pg_ilike *s = state;
 
     (void)ctx;
-    return rb_pg_common_index(&s->common, ds, 1, ILIKE_COMPONENT,
-                              pg_ilike_build, s, err);
+    if (rb_pg_common_index(&s->common, ds, 1, ILIKE_COMPONENT,
+                           pg_ilike_build, s, err) != 0)
+        return -1;
+    if (check_case_folding(s, err) != 0) {
+        rb_error_prefix(err, "pg-ilike");
+        return -1;
+    }
+    return 0;
 }
 
 /* The distinct terms in first-seen order (or, in phrase mode, the one
@@ -240,10 +285,9 @@ static int pg_ilike_search(void *state, const rb_dataset *ds,
 static json_t *pg_ilike_describe(void *state)
 {
     pg_ilike *s = state;
-    json_t *obj = json_pack("{s:s, s:o, s:s, s:I}",
+    json_t *obj = json_pack("{s:s, s:o, s:I}",
                             "mode", mode_names[s->mode],
-                            "analyzer", rb_analyzer_describe(s->analyzer),
-                            "stemming", "off",
+                            "analyzer", rb_analyzer_describe(s->terms),
                             "rejected_queries",
                             (json_int_t)s->common.rejected);
 
