@@ -123,7 +123,8 @@ static int drop_component_state(const bench_opts *o, const rb_dataset *ds,
 /* Index (build time, for pg retrievers on a fresh schema each repeat) and
  * per-query latency of one retriever. */
 static json_t *bench_retriever(const bench_opts *o, const rb_dataset *ds,
-                               const rb_retriever_ops *ops, int is_pg,
+                               const rb_retriever_ops *ops,
+                               const json_t *params, int is_pg,
                                rb_error *err)
 {
     rb_context ctx;
@@ -150,7 +151,7 @@ static json_t *bench_retriever(const bench_opts *o, const rb_dataset *ds,
         state = NULL;
         if (is_pg && drop_component_state(o, ds, err) != 0)
             goto done;
-        if (ops->create(NULL, &ctx, &state, err) != 0)
+        if (ops->create(params, &ctx, &state, err) != 0)
             goto done;
         t0 = rb_now();
         if (ops->index(state, ds, &ctx, err) != 0)
@@ -195,6 +196,21 @@ done:
     return out;
 }
 
+/* The system load (1, 5, 15 minutes) as text, for the record. */
+static json_t *load_average(void)
+{
+    char line[128] = "";
+    FILE *fp = fopen("/proc/loadavg", "r");
+
+    if (fp) {
+        if (!fgets(line, sizeof line, fp))
+            line[0] = '\0';
+        fclose(fp);
+    }
+    line[strcspn(line, "\n")] = '\0';
+    return json_string(line);
+}
+
 static int parse_args(int argc, char **argv, bench_opts *o)
 {
     static const struct option longopts[] = {
@@ -237,13 +253,14 @@ int main(int argc, char **argv)
     rb_error err = {{0}, 0};
     rb_pg_temp *cluster = NULL;
     rb_dataset *ds = NULL;
-    json_t *report = NULL, *retrievers, *load;
+    json_t *report = NULL, *retrievers, *load, *before = NULL;
     char host[256] = "";
     size_t i;
     int status = 1;
 
     if (parse_args(argc, argv, &o) != 0)
         return 2;
+    before = load_average();
     rb_log_set_level(RB_LOG_WARN);
     ds = rb_dataset_load(o.dataset, NULL, &err);
     if (!ds)
@@ -271,28 +288,38 @@ int main(int argc, char **argv)
                        "repeats", o.repeats,
                        "copy_load", load,
                        "retrievers", retrievers);
+    json_object_set_new(report, "load_average_before", before);
     for (i = 0; i < sizeof names / sizeof names[0]; i++) {
         const rb_retriever_ops *ops = rb_retriever_find(names[i]);
-        json_t *r;
+        json_t *r, *params;
 
         if (!ops) {
             json_object_set_new(retrievers, names[i],
                                 json_string("not compiled in"));
             continue;
         }
-        r = bench_retriever(&o, ds, ops, strncmp(names[i], "pg-", 3) == 0,
-                            &err);
+        /* The native bm25 with pg-bm25's parameters, built every time
+         * rather than read from its cache. */
+        params = strcmp(names[i], "bm25") == 0 ?
+            json_pack("{s:b, s:f, s:f}", "cache", 0, "k1", 1.2, "b", 0.75) :
+            NULL;
+        r = bench_retriever(&o, ds, ops, params,
+                            strncmp(names[i], "pg-", 3) == 0, &err);
+        json_decref(params);
         if (!r)
             goto fail;
         json_object_set_new(retrievers, names[i], r);
         fprintf(stderr, "bench_pg: %s done\n", names[i]);
     }
+    json_object_set_new(report, "load_average_after", load_average());
     json_dumpf(report, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
     putchar('\n');
     status = 0;
 fail:
     if (status)
         fprintf(stderr, "bench_pg: %s\n", err.msg);
+    if (!report)
+        json_decref(before);
     json_decref(report);
     rb_dataset_free(ds);
     rb_pg_temp_stop(cluster);
