@@ -267,6 +267,53 @@ static void test_long_words_are_cut_at_255_bytes(void)
     rb_analyzer_free(a);
 }
 
+static void test_stem_cache_changes_nothing(void)
+{
+    rb_analyzer_config cfg;
+    rb_error err = {0};
+    rb_analyzer *a;
+    rb_analysis *plain, *cached;
+    char text[20000];
+    size_t len = 0, n1, n2, i;
+    const char *const *t1, *const *t2;
+    char *first;
+    int w;
+
+    rb_analyzer_config_default(&cfg);
+    a = rb_analyzer_new(&cfg, &err);
+    plain = rb_analysis_new(a, &err);
+    cached = rb_analysis_new(a, &err);
+    /* a tiny cache, emptied again and again */
+    CHECK_EQ_INT(rb_analysis_cache_stems(cached, 4), 0);
+    for (w = 0; w < 1500; w++)
+        len += (size_t)snprintf(text + len, sizeof text - len, "%s ",
+                                (const char *[]){"running", "The", "flies",
+                                                 "Connections", "wing",
+                                                 "generously", "of",
+                                                 "x"}[w * 7 % 8]);
+    CHECK_EQ_INT(rb_analyze(plain, text, len, 0, &t1, &n1, NULL), 0);
+    /* join the uncached terms before the next call reuses the buffers */
+    first = rb_malloc(len + 1);
+    first[0] = '\0';
+    for (i = 0; i < n1; i++) {
+        strcat(first, t1[i]);
+        strcat(first, " ");
+    }
+    CHECK_EQ_INT(rb_analyze(cached, text, len, 0, &t2, &n2, NULL), 0);
+    CHECK_EQ_INT(n1, n2);
+    for (i = 0, len = 0; i < n2; i++) {
+        size_t l = strlen(t2[i]);
+
+        CHECK(strncmp(first + len, t2[i], l) == 0 && first[len + l] == ' ');
+        len += l + 1;
+    }
+    CHECK(n1 > 900);
+    rb_free(first);
+    rb_analysis_free(plain);
+    rb_analysis_free(cached);
+    rb_analyzer_free(a);
+}
+
 static void test_config_from_json(void)
 {
     rb_analyzer_config cfg;
@@ -396,6 +443,7 @@ int main(void)
     RUN_TEST(test_english_snowball_stemming);
     RUN_TEST(test_other_snowball_languages);
     RUN_TEST(test_long_words_are_cut_at_255_bytes);
+    RUN_TEST(test_stem_cache_changes_nothing);
     RUN_TEST(test_config_from_json);
     RUN_TEST(test_describe_and_fingerprint);
     RUN_TEST(test_allocation_failures_end_cleanly);

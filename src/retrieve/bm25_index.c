@@ -37,6 +37,8 @@
 
 #define DOC_CHUNK 512
 #define TERM_CHUNK 4096
+/* distinct words whose stems each indexing thread remembers */
+#define STEM_CACHE (1u << 16)
 
 /* ---- parameters ---------------------------------------------------- */
 
@@ -875,6 +877,8 @@ static int build_setup(build_ctx *bc, const rb_bm25_build_options *opt,
         bc->threads[t].an = rb_analysis_new(bc->a, err);
         if (!bc->threads[t].an)
             return -1;
+        if (rb_analysis_cache_stems(bc->threads[t].an, STEM_CACHE) < 0)
+            return rb_error_oom(err);
     }
     return 0;
 }

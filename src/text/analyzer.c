@@ -29,8 +29,25 @@ struct rb_analyzer {
     int stem;
 };
 
+/* A remembered word: its stem, or that it is dropped as a stop word. */
+typedef struct stem_slot {
+    uint64_t hash;
+    uint32_t off;           /* word, then stem, in the cache's bytes */
+    uint16_t word_len;      /* 0: empty slot */
+    uint16_t stem_len;      /* STEM_DROPPED for a stop word */
+} stem_slot;
+
+#define STEM_DROPPED 0xFFFFu
+
+typedef struct stem_cache {
+    stem_slot *slots;       /* NULL: no cache */
+    size_t mask, used;
+    rb_buf bytes;
+} stem_cache;
+
 struct rb_analysis {
     const rb_analyzer *a;
+    stem_cache cache;
     struct sb_stemmer *stemmer;
     char word[MAX_WORD_BYTES + 1];  /* word being collected */
     size_t word_len;
@@ -316,10 +333,30 @@ void rb_analysis_free(rb_analysis *an)
         return;
     if (an->stemmer)
         sb_stemmer_delete(an->stemmer);
+    rb_free(an->cache.slots);
+    rb_buf_release(&an->cache.bytes);
     rb_buf_release(&an->out);
     rb_free(an->offsets);
     rb_free(an->terms);
     rb_free(an);
+}
+
+int rb_analysis_cache_stems(rb_analysis *an, size_t entries)
+{
+    size_t cap = 16;
+
+    rb_free(an->cache.slots);
+    rb_buf_release(&an->cache.bytes);
+    memset(&an->cache, 0, sizeof an->cache);
+    if (entries == 0)
+        return 0;
+    while (cap < 2 * entries)
+        cap *= 2;
+    an->cache.slots = rb_calloc(cap, sizeof *an->cache.slots);
+    if (!an->cache.slots)
+        return -1;
+    an->cache.mask = cap - 1;
+    return 0;
 }
 
 /* Append one finished term to the output. */
@@ -341,29 +378,91 @@ static int emit(rb_analysis *an, const char *term, size_t n)
 
 /* Finish the word collected so far: drop it when it is a stop word,
  * stem it when asked, and emit it. */
-static int flush_word(rb_analysis *an)
+/* Stop-word test and stemming of the collected word, without the cache:
+ * emits the stem, or nothing for a stop word. */
+static int stem_word(rb_analysis *an, int *dropped)
 {
     const rb_analyzer *a = an->a;
     const char *lower = a->cfg.lowercase ? an->word : an->lower;
     size_t lower_len = a->cfg.lowercase ? an->word_len : an->lower_len;
-    int rc = 0;
+    const sb_symbol *s;
+
+    *dropped = is_stop(a, lower, lower_len);
+    if (*dropped)
+        return 0;
+    if (!an->stemmer || (an->flags & RB_ANALYZE_NO_STEM))
+        return emit(an, an->word, an->word_len);
+    s = sb_stemmer_stem(an->stemmer, (const sb_symbol *)an->word,
+                        (int)an->word_len);
+    if (!s)
+        return -1;
+    return emit(an, (const char *)s, (size_t)sb_stemmer_length(an->stemmer));
+}
+
+/* The same through the cache: a word seen before is not stemmed again.
+ * The cache is emptied when half full, so memory stays bounded. */
+static int stem_word_cached(rb_analysis *an)
+{
+    stem_cache *c = &an->cache;
+    uint64_t h = rb_hash64(an->word, an->word_len);
+    size_t slot = (size_t)h & c->mask, before;
+    stem_slot *e;
+    int dropped;
+
+    for (; c->slots[slot].word_len; slot = (slot + 1) & c->mask) {
+        e = &c->slots[slot];
+        if (e->hash == h && e->word_len == an->word_len &&
+            memcmp(c->bytes.data + e->off, an->word, an->word_len) == 0) {
+            if (e->stem_len == STEM_DROPPED)
+                return 0;
+            return emit(an, c->bytes.data + e->off + e->word_len,
+                        e->stem_len);
+        }
+    }
+    before = an->out.len;
+    if (stem_word(an, &dropped) < 0)
+        return -1;
+    if (2 * (c->used + 1) > c->mask + 1 || c->bytes.len > (1u << 30)) {
+        memset(c->slots, 0, (c->mask + 1) * sizeof *c->slots);
+        c->used = 0;
+        rb_buf_reset(&c->bytes);
+        for (slot = (size_t)h & c->mask; c->slots[slot].word_len;
+             slot = (slot + 1) & c->mask)
+            ;
+    }
+    e = &c->slots[slot];
+    e->off = (uint32_t)c->bytes.len;
+    if (rb_buf_append(&c->bytes, an->word, an->word_len) < 0)
+        return -1;
+    if (dropped) {
+        e->stem_len = STEM_DROPPED;
+    } else {
+        size_t stem_len = an->out.len - before - 1;
+
+        if (rb_buf_append(&c->bytes, an->out.data + before, stem_len) < 0)
+            return -1;
+        e->stem_len = (uint16_t)stem_len;
+    }
+    e->hash = h;
+    e->word_len = (uint16_t)an->word_len;
+    c->used++;
+    return 0;
+}
+
+/* Finish the word collected so far: drop it when it is too short or a
+ * stop word, stem it when asked, and emit it. */
+static int flush_word(rb_analysis *an)
+{
+    int rc = 0, dropped;
 
     if (an->word_len == 0)
         return 0;
-    if (an->word_chars >= (size_t)a->cfg.min_length &&
-        !is_stop(a, lower, lower_len)) {
-        if (an->stemmer && !(an->flags & RB_ANALYZE_NO_STEM)) {
-            const sb_symbol *s = sb_stemmer_stem(
-                an->stemmer, (const sb_symbol *)an->word, (int)an->word_len);
-
-            if (!s)
-                rc = -1;
-            else
-                rc = emit(an, (const char *)s,
-                          (size_t)sb_stemmer_length(an->stemmer));
-        } else {
-            rc = emit(an, an->word, an->word_len);
-        }
+    if (an->word_chars >= (size_t)an->a->cfg.min_length) {
+        if (an->cache.slots && an->stemmer &&
+            !(an->flags & RB_ANALYZE_NO_STEM))
+            rc = stem_word_cached(an);
+        else
+            rc = stem_word(an, &dropped);
     }
     an->word_len = 0;
     an->lower_len = 0;
@@ -399,6 +498,22 @@ static int add_to_word(rb_analysis *an, uint32_t cp, const char *src,
     return 0;
 }
 
+/* ASCII letters and digits. */
+static const unsigned char ascii_word[128] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+    ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+    ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+    ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+    ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+    ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1,
+};
+
 int rb_analyze(rb_analysis *an, const char *text, size_t len, int flags,
                const char *const **terms, size_t *nterms, size_t *malformed)
 {
@@ -418,10 +533,15 @@ int rb_analyze(rb_analysis *an, const char *text, size_t len, int flags,
 
         if (c < 0x80) {
             /* ASCII: the common case, without table lookups. */
-            if (rb_unicode_is_word(c)) {
-                if (add_to_word(an, c, text + i, 1) < 0)
+            if (!ascii_word[c]) {
+                if (flush_word(an) < 0)
                     return -1;
-            } else if (flush_word(an) < 0) {
+            } else if (an->a->cfg.lowercase &&
+                       an->word_len < MAX_WORD_BYTES) {
+                an->word[an->word_len++] =
+                    (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+                an->word_chars++;
+            } else if (add_to_word(an, c, text + i, 1) < 0) {
                 return -1;
             }
             i++;

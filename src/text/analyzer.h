@@ -73,6 +73,12 @@ enum {
     RB_ANALYZE_NO_STEM = 1  /* split, lowercase and drop stop words only */
 };
 
+/* Remember the stems of up to `entries` distinct words (0: forget and
+ * stop remembering), so that indexing a large collection stems each
+ * frequent word once. The output is the same with or without. Returns
+ * 0, or -1 when memory runs out. */
+int rb_analysis_cache_stems(rb_analysis *an, size_t entries);
+
 /* Analyze text[0..len) into terms. On return *terms points to nterms
  * NUL-terminated strings, valid until the next call on an. Malformed UTF-8
  * is replaced by U+FFFD (a separator) and counted in *malformed (may be
