@@ -4,12 +4,11 @@
 #include <string.h>
 
 #include "base/fileio.h"
+#include "base/log.h"
 #include "base/mem.h"
 #include "report/plot.h"
 #include "report/report_md.h"
 #include "report/results.h"
-
-#include "base/log.h"
 #include "retrieve/pg_temp.h"
 
 static rb_pg_temp *pg_cluster;
