@@ -102,5 +102,43 @@ else
     bad "the throwaway cluster never appeared"
 fi
 
+# The server killed while pg-ilike searches: an error naming retriever and
+# query, a non-zero exit, no results file; ilike's finished run stays.
+if command -v psql > /dev/null; then
+    "$RB_BIN" run -q --pg-temp --dataset "$dataset" \
+        --retrievers ilike,pg-ilike --out "$tmp/out4" \
+        > /dev/null 2> "$tmp/err4" &
+    pid=$!
+    killed=0
+    for _ in $(seq 1 600); do
+        dir=$(ls -d "$TMPDIR"/rankbench-pg-* 2>/dev/null | head -1)
+        if [ -n "$dir" ] && [ -e "$dir/.s.PGSQL.5432" ]; then
+            active=$(psql -h "$dir" -U rankbench -d postgres -Atc \
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE query LIKE '%ILIKE%' AND pid <> pg_backend_pid()
+                   AND state = 'active'" 2>/dev/null)
+            if [ "${active:-0}" -gt 0 ]; then
+                server=$(head -1 "$dir/data/postmaster.pid")
+                kill -KILL -- "-$server" && killed=1
+                break
+            fi
+        fi
+        sleep 0.05
+    done
+    wait $pid
+    rc=$?
+    if [ $killed -eq 1 ]; then
+        [ $rc -ne 0 ] && ok || bad "killed server: rc=$rc"
+        grep -q 'pg-ilike: query "[^"]*": lost the connection' "$tmp/err4" \
+            && ok || bad "killed server message: $(cat "$tmp/err4")"
+        [ ! -e "$tmp/out4/results.json" ] && ok \
+            || bad "results.json written after the server died"
+        [ -s "$tmp/out4/runs/ilike.trec" ] && ok \
+            || bad "ilike's run file lost"
+    else
+        bad "never saw pg-ilike searching (rc=$rc)"
+    fi
+fi
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
