@@ -396,6 +396,23 @@ static void keeper_close_other_fds(const keeper_plan *p)
             close(fd);
 }
 
+/* 1 when the log in the cluster folder contains word. */
+static int log_mentions(const char *dir, const char *name, const char *word)
+{
+    char path[4096], line[1024];
+    FILE *fp;
+    int found = 0;
+
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    fp = fopen(path, "r");
+    if (!fp)
+        return 0;
+    while (!found && fgets(line, sizeof line, fp))
+        found = strstr(line, word) != NULL;
+    fclose(fp);
+    return found;
+}
+
 static void keeper_main(const keeper_plan *p)
 {
     struct sigaction sa;
@@ -411,13 +428,16 @@ static void keeper_main(const keeper_plan *p)
     signal(SIGPIPE, SIG_IGN);
     keeper_close_other_fds(p);
 
+    /* keeper_initdb: 0 done, -1 stopped, -2 no fork, else the status. */
     status = keeper_initdb(p, "C.UTF-8");
-    if (status != 0 && status != -1) {
+    if (status > 0 && log_mentions(p->dir, "initdb.log", "locale")) {
         keeper_send(p, KEEPER_LOCALE_FALLBACK, 0);
         status = keeper_initdb(p, "C");
     }
     if (status != 0) {
-        if (status != -1)
+        if (status == -2)
+            keeper_send(p, KEEPER_FAILED, errno);
+        else if (status > 0)
             keeper_send(p, KEEPER_INITDB_FAILED, status);
         goto cleanup;
     }
