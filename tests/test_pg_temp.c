@@ -1,6 +1,7 @@
 /* The throwaway PostgreSQL cluster: starts, serves only its own socket,
  * runs unprivileged, and leaves nothing behind however its owner ends. */
 
+#include <dirent.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -29,6 +30,21 @@ static int gone_within(const char *path, double seconds)
         usleep(20000);
     }
     return !dir_exists(path);
+}
+
+/* Number of throwaway cluster folders in dir. */
+static int count_clusters(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+
+    if (!d)
+        return -1;
+    while ((e = readdir(d)) != NULL)
+        n += strncmp(e->d_name, "rankbench-pg-", 13) == 0;
+    closedir(d);
+    return n;
 }
 
 static void test_serves_queries_on_its_own_socket(void)
@@ -144,6 +160,55 @@ static void test_missing_binaries_name_the_package(void)
     unsetenv("RB_PG_BINDIR");
 }
 
+/* A failing initdb: its message reaches the caller, nothing remains. */
+static void test_initdb_failure_is_reported(void)
+{
+    char bin[] = "/tmp/rankbench-fakebin-XXXXXX", path[256];
+    rb_error err = {{0}, 0};
+    rb_pg_temp *t = NULL;
+    char tmpdir[300];
+    char *old_tmp = getenv("TMPDIR") ? rb_strdup(getenv("TMPDIR")) : NULL;
+    FILE *fp;
+
+    CHECK(mkdtemp(bin) != NULL);
+    chmod(bin, 0755);
+    snprintf(path, sizeof path, "%s/initdb", bin);
+    fp = fopen(path, "w");
+    fputs("#!/bin/sh\necho 'initdb: error: simulated disk trouble' >&2\n"
+          "exit 1\n", fp);
+    fclose(fp);
+    chmod(path, 0755);
+    snprintf(path, sizeof path, "%s/postgres", bin);
+    fp = fopen(path, "w");
+    fputs("#!/bin/sh\nexit 1\n", fp);
+    fclose(fp);
+    chmod(path, 0755);
+
+    /* A folder of its own for the attempt, so that other tests' clusters
+     * do not count. */
+    snprintf(tmpdir, sizeof tmpdir, "%s/tmp", bin);
+    CHECK(mkdir(tmpdir, 0755) == 0);
+    setenv("TMPDIR", tmpdir, 1);
+    setenv("RB_PG_BINDIR", bin, 1);
+    CHECK(rb_pg_temp_start(&t, &err) != 0);
+    unsetenv("RB_PG_BINDIR");
+    if (old_tmp)
+        setenv("TMPDIR", old_tmp, 1);
+    else
+        unsetenv("TMPDIR");
+    rb_free(old_tmp);
+    CHECK(t == NULL);
+    CHECK(strstr(err.msg, "initdb failed") != NULL);
+    CHECK(strstr(err.msg, "simulated disk trouble") != NULL);
+    CHECK_EQ_INT(count_clusters(tmpdir), 0);
+    rmdir(tmpdir);
+    snprintf(path, sizeof path, "%s/initdb", bin);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/postgres", bin);
+    unlink(path);
+    rmdir(bin);
+}
+
 static void test_two_clusters_at_once(void)
 {
     rb_pg_temp *a = pg_test_start(), *b = pg_test_start();
@@ -170,5 +235,6 @@ int main(void)
     RUN_TEST(test_stop_all_async_shuts_down);
     RUN_TEST(test_two_clusters_at_once);
     RUN_TEST(test_missing_binaries_name_the_package);
+    RUN_TEST(test_initdb_failure_is_reported);
     return check_report();
 }

@@ -439,12 +439,12 @@ static void keeper_main(const keeper_plan *p)
             keeper_send(p, KEEPER_FAILED, errno);
         else if (status > 0)
             keeper_send(p, KEEPER_INITDB_FAILED, status);
-        goto cleanup;
+        goto wait_and_clean;
     }
     server = keeper_start_server(p);
     if (server < 0) {
         keeper_send(p, KEEPER_FAILED, errno);
-        goto cleanup;
+        goto wait_and_clean;
     }
     running = 1;
     keeper_send(p, KEEPER_SERVER_PID, (int)server);
@@ -455,6 +455,11 @@ static void keeper_main(const keeper_plan *p)
         }
     }
     keeper_stop_server(server, running);
+    goto cleanup;
+wait_and_clean:
+    /* The caller reads the logs before letting us remove them. */
+    while (!keeper_should_stop(p, 200))
+        ;
 cleanup:
     nftw(p->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     _exit(0);
