@@ -237,34 +237,45 @@ static inline int64_t cursor_score(cursor *c)
 
 /* Add the cursor's contributions to documents [base, end) into the
  * window, leaving it on the first document >= end. */
+/* Add imps[from..to) to the accumulators of docs[from..to). The restrict
+ * qualifiers matter: seen is a char array, which could otherwise alias
+ * everything and force reloads on every store. */
+static inline void add_postings(const uint32_t *restrict docs,
+                                const int64_t *restrict imps, unsigned from,
+                                unsigned to, uint32_t base,
+                                int64_t *restrict acc,
+                                unsigned char *restrict seen)
+{
+    unsigned i;
+
+    for (i = from; i < to; i++) {
+        uint32_t w = docs[i] - base;
+
+        acc[w] += imps[i];
+        seen[w] = 1;
+    }
+}
+
 static void cursor_accumulate(cursor *c, uint32_t base, uint32_t end,
                               int64_t *acc, unsigned char *seen,
                               int *damaged)
 {
     while (c->doc < end) {
-        const uint32_t *docs = c->docs;
         unsigned i = c->i, n = c->n;
-        int whole = c->blk->last_doc < end;
 
         if (!c->imps_ready)
             cursor_load_imps(c);
-        if (whole) {
-            for (; i < n; i++) {
-                uint32_t w = docs[i] - base;
-
-                acc[w] += c->imps[i];
-                seen[w] = 1;
-            }
+        if (c->blk->last_doc < end) {
+            add_postings(c->docs, c->imps, i, n, base, acc, seen);
             cursor_next_block(c, damaged);
         } else {
-            for (; docs[i] < end; i++) {
-                uint32_t w = docs[i] - base;
+            unsigned to = i;
 
-                acc[w] += c->imps[i];
-                seen[w] = 1;
-            }
-            c->i = i;
-            c->doc = docs[i];
+            while (c->docs[to] < end)
+                to++;
+            add_postings(c->docs, c->imps, i, to, base, acc, seen);
+            c->i = to;
+            c->doc = c->docs[to];
         }
     }
 }
@@ -433,7 +444,9 @@ static void sort_best(entry *e, size_t n)
  * buckets; entries are compared one by one only within a bucket. */
 static size_t best_k(const entry *e, size_t n, size_t k, entry *out)
 {
-    uint32_t hist[RADIX], pos[RADIX];
+    /* two histograms, for even and odd entries, so that runs of equal
+     * buckets do not wait on each other's increments */
+    uint32_t hist[2][RADIX], count[RADIX], pos[RADIX];
     int64_t min, max;
     uint64_t range;
     unsigned shift = 0;
@@ -447,38 +460,44 @@ static size_t best_k(const entry *e, size_t n, size_t k, entry *out)
     }
     min = max = e[0].score;
     for (i = 1; i < n; i++) {
-        if (e[i].score < min)
-            min = e[i].score;
-        if (e[i].score > max)
-            max = e[i].score;
+        min = e[i].score < min ? e[i].score : min;
+        max = e[i].score > max ? e[i].score : max;
     }
     range = (uint64_t)(max - min);
     while ((range >> shift) >= RADIX)
         shift++;
     memset(hist, 0, sizeof hist);
-    for (i = 0; i < n; i++)
-        hist[(uint64_t)(e[i].score - min) >> shift]++;
+    for (i = 0; i + 1 < n; i += 2) {
+        hist[0][(uint64_t)(e[i].score - min) >> shift]++;
+        hist[1][(uint64_t)(e[i + 1].score - min) >> shift]++;
+    }
+    if (i < n)
+        hist[0][(uint64_t)(e[i].score - min) >> shift]++;
     for (b = RADIX - 1; b >= 0; b--) {
-        if (above + hist[b] >= k) {
+        count[b] = hist[0][b] + hist[1][b];
+        if (above + count[b] >= k) {
             boundary = b;
             break;
         }
-        above += hist[b];
+        above += count[b];
     }
-    /* buckets from the top down, starting at pos[b] */
+    /* buckets from the top down start at pos[b]; the ones below the
+     * boundary all write to one spare slot past the kept entries */
     for (b = RADIX - 1, kept = 0; b >= boundary; b--) {
         pos[b] = (uint32_t)kept;
-        kept += hist[b];
+        kept += count[b];
     }
+    for (b = 0; b < boundary; b++)
+        pos[b] = (uint32_t)kept;
     for (i = 0; i < n; i++) {
         unsigned bucket = (unsigned)((uint64_t)(e[i].score - min) >> shift);
 
-        if ((int)bucket >= boundary)
-            out[pos[bucket]++] = e[i];
+        out[pos[bucket]] = e[i];
+        pos[bucket] += (int)bucket >= boundary;
     }
     for (b = RADIX - 1; b >= boundary; b--)
-        if (hist[b] > 1)
-            sort_best(out + pos[b] - hist[b], hist[b]);
+        if (count[b] > 1)
+            sort_best(out + pos[b] - count[b], count[b]);
     return kept < k ? kept : k;
 }
 
@@ -502,6 +521,7 @@ static int topk_reset(rb_bm25_searcher *s, size_t k, rb_error *err)
         if (!spare)
             return rb_error_oom(err);
         t->spare = spare;
+
         s->top_cap = cap;
     }
     t->n = 0;
@@ -607,31 +627,38 @@ static size_t score_window(rb_bm25_searcher *s, cursor **c, size_t nterms,
         /* Every term is essential: the sums are final, nothing can be
          * skipped, so the window's documents are ranked in one batch. */
         topk *t = &s->top;
+        const uint32_t *restrict rank = s->ix->doc_rank;
+        unsigned char *restrict seen = s->window_seen;
+        int64_t *restrict acc = s->window_acc;
+        entry *restrict out = t->e + t->n;
+        int64_t theta = t->theta;
+        size_t scored = 0;
 
         for (w = 0; w < WINDOW; w += 8) {
             uint64_t flags;
 
-            memcpy(&flags, s->window_seen + w, 8);
+            memcpy(&flags, seen + w, 8);
             if (!flags)
                 continue;
-            memset(s->window_seen + w, 0, 8);
+            memset(seen + w, 0, 8);
             while (flags) {
                 unsigned byte = (unsigned)__builtin_ctzll(flags) / 8;
                 size_t slot = w + byte;
-                int64_t score = s->window_acc[slot];
+                int64_t score = acc[slot];
 
                 flags &= ~(0xFFull << (8 * byte));
-                s->window_acc[slot] = 0;
-                if (score >= t->theta) {
-                    entry *e = &t->e[t->n++];
-
-                    e->score = score;
-                    e->doc = base + (uint32_t)slot;
-                    e->rank = s->ix->doc_rank[e->doc];
+                acc[slot] = 0;
+                scored++;
+                if (score >= theta) {
+                    out->score = score;
+                    out->doc = base + (uint32_t)slot;
+                    out->rank = rank[out->doc];
+                    out++;
                 }
             }
         }
-        s->stats.scored += t->n;
+        t->n = (size_t)(out - t->e);
+        s->stats.scored += scored;
         if (t->n > t->k || (t->n == t->k && !t->sorted)) {
             topk_select(t);
             while (p < nterms && prefix[p] < t->theta)
