@@ -32,11 +32,13 @@ typedef struct cursor {
     const bm25_block *blk, *blk_end;
     uint32_t prev_last;     /* last document of the previous block */
     uint32_t doc;           /* current document, END_DOC when done */
-    unsigned i, n;          /* position in the decoded block */
+    unsigned i, n;          /* position in the block, its size */
+    int docs_ready;         /* docs[] decoded (else only doc is known) */
     int imps_ready;
     int64_t qtf;
     int64_t bound;          /* qtf * max impact */
     uint32_t term;
+    int *damaged;           /* set when a block proves inconsistent */
     uint32_t docs[BM25_BLOCK];
     int64_t imps[BM25_BLOCK];   /* qtf * impact */
 } cursor;
@@ -129,33 +131,53 @@ void rb_bm25_searcher_stats(const rb_bm25_searcher *s,
 
 /* ---- cursors ------------------------------------------------------------ */
 
-/* Decode the documents of the cursor's current block. A block whose
- * documents do not end at its recorded last document is damaged; the
- * cursor then ends and the search reports it. */
-static void cursor_load_block(cursor *c, int *damaged)
+/* The first document of the cursor's block, without decoding the rest:
+ * most blocks a seek lands in are entered and left again at once, or
+ * consumed whole by the accumulation. */
+static void cursor_enter_block(cursor *c)
 {
     const bm25_block *blk = c->blk;
+    uint64_t word, mask = (1ull << blk->doc_bits) - 1;
+
+    memcpy(&word, c->ix->data + blk->data_off, 8);
+    c->doc = c->prev_last + 1 + (uint32_t)(word & mask);  /* -1 wraps */
+    c->n = blk->count;
+    c->i = 0;
+    c->docs_ready = 0;
+    c->imps_ready = 0;
+    if (c->doc > blk->last_doc) {
+        *c->damaged = 1;
+        c->doc = END_DOC;
+        c->blk = c->blk_end;
+    }
+}
+
+/* Decode the documents of the current block. A block whose documents do
+ * not end at its recorded last document is damaged; the cursor then ends
+ * and the search reports it. */
+static void cursor_load_docs(cursor *c)
+{
+    const bm25_block *blk = c->blk;
+    const unsigned char *src = c->ix->data + blk->data_off;
+    uint64_t mask = (1ull << blk->doc_bits) - 1, pos = 0;
     /* 64-bit sums cannot wrap, so ending at last_doc proves that every
      * document is below it */
     int64_t d = c->prev_last == UINT32_MAX ? -1 : (int64_t)c->prev_last;
     unsigned i;
 
-    bm25_unpack32(c->ix->data + blk->data_off, blk->count, blk->doc_bits,
-                  c->docs);
-    for (i = 0; i < blk->count; i++) {
-        d = d + 1 + c->docs[i];
+    for (i = 0; i < blk->count; i++, pos += blk->doc_bits) {
+        uint64_t word;
+
+        memcpy(&word, src + (pos >> 3), 8);
+        d += 1 + (int64_t)((word >> (pos & 7)) & mask);
         c->docs[i] = (uint32_t)d;
     }
-    c->n = blk->count;
-    c->i = 0;
-    c->imps_ready = 0;
+    c->docs_ready = 1;
     if (d != (int64_t)blk->last_doc) {
-        *damaged = 1;
+        *c->damaged = 1;
         c->doc = END_DOC;
         c->blk = c->blk_end;
-        return;
     }
-    c->doc = c->docs[0];
 }
 
 static inline void cursor_load_imps(cursor *c)
@@ -175,6 +197,7 @@ static void cursor_init(cursor *c, const rb_bm25_index *ix, uint32_t term,
     const bm25_term *t = &ix->terms[term];
 
     c->ix = ix;
+    c->damaged = damaged;
     c->term = term;
     c->qtf = qtf;
     c->bound = qtf * t->max_impact;
@@ -185,11 +208,11 @@ static void cursor_init(cursor *c, const rb_bm25_index *ix, uint32_t term,
         c->doc = END_DOC;
         return;
     }
-    cursor_load_block(c, damaged);
+    cursor_enter_block(c);
 }
 
 /* Move to the next block, or to the end. */
-static void cursor_next_block(cursor *c, int *damaged)
+static void cursor_next_block(cursor *c)
 {
     c->prev_last = c->blk->last_doc;
     c->blk++;
@@ -197,12 +220,26 @@ static void cursor_next_block(cursor *c, int *damaged)
         c->doc = END_DOC;
         return;
     }
-    cursor_load_block(c, damaged);
+    cursor_enter_block(c);
+}
+
+/* Move to the next document (exhaustive scoring walks every one). */
+static void cursor_next(cursor *c)
+{
+    if (!c->docs_ready) {
+        cursor_load_docs(c);
+        if (c->doc == END_DOC)
+            return;
+    }
+    if (++c->i < c->n)
+        c->doc = c->docs[c->i];
+    else
+        cursor_next_block(c);
 }
 
 /* Move to the first document >= target, skipping whole blocks by their
  * last document. */
-static void cursor_seek(cursor *c, uint32_t target, int *damaged)
+static void cursor_seek(cursor *c, uint32_t target)
 {
     if (c->doc >= target)
         return;
@@ -218,8 +255,13 @@ static void cursor_seek(cursor *c, uint32_t target, int *damaged)
         }
         c->prev_last = b[-1].last_doc;
         c->blk = b;
-        cursor_load_block(c, damaged);
+        cursor_enter_block(c);
         if (c->doc >= target)
+            return;
+    }
+    if (!c->docs_ready) {
+        cursor_load_docs(c);
+        if (c->doc == END_DOC)
             return;
     }
     while (c->docs[c->i] < target)
@@ -235,8 +277,6 @@ static inline int64_t cursor_score(cursor *c)
     return c->imps[c->i];
 }
 
-/* Add the cursor's contributions to documents [base, end) into the
- * window, leaving it on the first document >= end. */
 /* Add imps[from..to) to the accumulators of docs[from..to). The restrict
  * qualifiers matter: seen is a char array, which could otherwise alias
  * everything and force reloads on every store. */
@@ -256,27 +296,67 @@ static inline void add_postings(const uint32_t *restrict docs,
     }
 }
 
+/* Decode a whole block straight into the window, without the docs and
+ * imps arrays. Slots are masked into the window so that a damaged block
+ * cannot write outside it; its last document tells afterwards. */
+static void add_block(cursor *c, uint32_t base, int64_t *restrict acc,
+                      unsigned char *restrict seen)
+{
+    const bm25_block *blk = c->blk;
+    const unsigned char *src = c->ix->data + blk->data_off;
+    const unsigned char *isrc = src + ((uint64_t)blk->count * blk->doc_bits
+                                       + 7) / 8;
+    unsigned dbits = blk->doc_bits, ibits = blk->imp_bits, i;
+    uint64_t dmask = (1ull << dbits) - 1, imask = (1ull << ibits) - 1;
+    uint64_t dpos = 0, ipos = 0;
+    int64_t d = c->prev_last == UINT32_MAX ? -1 : (int64_t)c->prev_last;
+    int64_t min = blk->min_impact, qtf = c->qtf;
+
+    for (i = 0; i < blk->count; i++, dpos += dbits, ipos += ibits) {
+        uint64_t dw, iw;
+        uint32_t w;
+
+        memcpy(&dw, src + (dpos >> 3), 8);
+        memcpy(&iw, isrc + (ipos >> 3), 8);
+        d += 1 + (int64_t)((dw >> (dpos & 7)) & dmask);
+        w = (uint32_t)(d - base) & (WINDOW - 1);
+        acc[w] += (min + (int64_t)((iw >> (ipos & 7)) & imask)) * qtf;
+        seen[w] = 1;
+    }
+    if (d != (int64_t)blk->last_doc)
+        *c->damaged = 1;
+}
+
+/* Add the cursor's contributions to documents [base, end) into the
+ * window, leaving it on the first document >= end. */
 static void cursor_accumulate(cursor *c, uint32_t base, uint32_t end,
-                              int64_t *acc, unsigned char *seen,
-                              int *damaged)
+                              int64_t *acc, unsigned char *seen)
 {
     while (c->doc < end) {
-        unsigned i = c->i, n = c->n;
+        unsigned i = c->i, n = c->n, to;
 
+        if (c->blk->last_doc < end && !c->docs_ready) {
+            add_block(c, base, acc, seen);
+            cursor_next_block(c);
+            continue;
+        }
+        if (!c->docs_ready) {
+            cursor_load_docs(c);
+            if (c->doc == END_DOC)
+                return;
+        }
         if (!c->imps_ready)
             cursor_load_imps(c);
         if (c->blk->last_doc < end) {
             add_postings(c->docs, c->imps, i, n, base, acc, seen);
-            cursor_next_block(c, damaged);
-        } else {
-            unsigned to = i;
-
-            while (c->docs[to] < end)
-                to++;
-            add_postings(c->docs, c->imps, i, to, base, acc, seen);
-            c->i = to;
-            c->doc = c->docs[to];
+            cursor_next_block(c);
+            continue;
         }
+        for (to = i; c->docs[to] < end; to++)
+            ;
+        add_postings(c->docs, c->imps, i, to, base, acc, seen);
+        c->i = to;
+        c->doc = c->docs[to];
     }
 }
 
@@ -687,7 +767,7 @@ static size_t score_window(rb_bm25_searcher *s, cursor **c, size_t nterms,
             for (j = p; j-- > 0;) {
                 if (score + prefix[j] < s->top.theta)
                     goto next;
-                cursor_seek(c[j], doc, &s->damaged);
+                cursor_seek(c[j], doc);
                 if (c[j]->doc == doc)
                     score += cursor_score(c[j]);
             }
@@ -736,7 +816,7 @@ static void maxscore(rb_bm25_searcher *s, size_t nterms)
         end = ndocs - base > WINDOW ? base + WINDOW : ndocs;
         for (i = p; i < nterms; i++)
             cursor_accumulate(c[i], base, end, s->window_acc,
-                              s->window_seen, &s->damaged);
+                              s->window_seen);
         p = score_window(s, c, nterms, p, base);
     }
 }
@@ -806,10 +886,7 @@ int rb_bm25_search_exhaustive(rb_bm25_searcher *s, const char *query,
                 s->seen[c->doc] = 1;
                 s->touched[ntouched++] = c->doc;
             }
-            if (++c->i < c->n)
-                c->doc = c->docs[c->i];
-            else
-                cursor_next_block(c, &s->damaged);
+            cursor_next(c);
         }
     }
     s->stats.scored = ntouched;
