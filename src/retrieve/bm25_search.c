@@ -61,6 +61,7 @@ typedef struct topk {
     entry *e, *spare;       /* candidates; room for the next selection */
     size_t n, k, cap;
     int sorted;             /* e[0..n) is the sorted result of best_k */
+    int64_t lo, hi;         /* smallest and largest score in e */
     int64_t theta;          /* -1 until k candidates are known */
 } topk;
 
@@ -519,15 +520,19 @@ static void sort_best(entry *e, size_t n)
 #define RADIX 256
 
 /* Write the best min(n, k) entries of e[0..n) into out (room for n),
- * sorted best first; returns how many. A counting sort on the top bits of
- * the score range finds the bucket the k-th best falls in and orders the
- * buckets; entries are compared one by one only within a bucket. */
-static size_t best_k(const entry *e, size_t n, size_t k, entry *out)
+ * sorted best first; returns how many. min and max bound the scores; e is
+ * overwritten. A histogram of
+ * the top bits of the score range finds the bucket the k-th best falls
+ * in; the entries from that bucket up are kept and put in bucket order by
+ * a counting sort; entries are compared one by one only within a
+ * bucket. */
+static size_t best_k(entry *e, size_t n, size_t k, entry *out, int64_t min,
+                     int64_t max)
 {
     /* two histograms, for even and odd entries, so that runs of equal
      * buckets do not wait on each other's increments */
     uint32_t hist[2][RADIX], count[RADIX], pos[RADIX];
-    int64_t min, max;
+    int64_t threshold;
     uint64_t range;
     unsigned shift = 0;
     size_t i, above = 0, kept;
@@ -537,11 +542,6 @@ static size_t best_k(const entry *e, size_t n, size_t k, entry *out)
         memcpy(out, e, n * sizeof *e);
         sort_best(out, n);
         return n < k ? n : k;
-    }
-    min = max = e[0].score;
-    for (i = 1; i < n; i++) {
-        min = e[i].score < min ? e[i].score : min;
-        max = e[i].score > max ? e[i].score : max;
     }
     range = (uint64_t)(max - min);
     while ((range >> shift) >= RADIX)
@@ -561,19 +561,22 @@ static size_t best_k(const entry *e, size_t n, size_t k, entry *out)
         }
         above += count[b];
     }
-    /* buckets from the top down start at pos[b]; the ones below the
-     * boundary all write to one spare slot past the kept entries */
-    for (b = RADIX - 1, kept = 0; b >= boundary; b--) {
-        pos[b] = (uint32_t)kept;
-        kept += count[b];
+    /* Keep the entries from the boundary bucket up, in place; the count
+     * lives in a register, so the (unpredictable) test costs no branch. */
+    threshold = min + (int64_t)((uint64_t)boundary << shift);
+    for (i = 0, kept = 0; i < n; i++) {
+        e[kept] = e[i];
+        kept += e[i].score >= threshold;
     }
-    for (b = 0; b < boundary; b++)
-        pos[b] = (uint32_t)kept;
-    for (i = 0; i < n; i++) {
+    /* buckets from the top down start at pos[b] */
+    for (b = RADIX - 1, i = 0; b >= boundary; b--) {
+        pos[b] = (uint32_t)i;
+        i += count[b];
+    }
+    for (i = 0; i < kept; i++) {
         unsigned bucket = (unsigned)((uint64_t)(e[i].score - min) >> shift);
 
-        out[pos[bucket]] = e[i];
-        pos[bucket] += (int)bucket >= boundary;
+        out[pos[bucket]++] = e[i];
     }
     for (b = RADIX - 1; b >= boundary; b--)
         if (count[b] > 1)
@@ -609,6 +612,8 @@ static int topk_reset(rb_bm25_searcher *s, size_t k, rb_error *err)
     t->cap = cap;
     t->sorted = 0;
     t->theta = -1;
+    t->lo = INT64_MAX;
+    t->hi = INT64_MIN;
     return 0;
 }
 
@@ -617,10 +622,14 @@ static void topk_select(topk *t)
 {
     entry *tmp = t->e;
 
-    t->n = best_k(t->e, t->n, t->k, t->spare);
+    t->n = best_k(t->e, t->n, t->k, t->spare, t->lo, t->hi);
     t->e = t->spare;
     t->spare = tmp;
     t->sorted = 1;
+    if (t->n) {
+        t->hi = t->e[0].score;
+        t->lo = t->e[t->n - 1].score;
+    }
     if (t->n == t->k)
         t->theta = t->e[t->n - 1].score;
 }
@@ -635,6 +644,8 @@ static inline int topk_add(rb_bm25_searcher *s, int64_t score, uint32_t doc)
     if (score < t->theta)
         return 0;
     t->sorted = 0;
+    t->lo = score < t->lo ? score : t->lo;
+    t->hi = score > t->hi ? score : t->hi;
     e = &t->e[t->n++];
     e->score = score;
     e->rank = s->ix->doc_rank[doc];
@@ -711,7 +722,7 @@ static size_t score_window(rb_bm25_searcher *s, cursor **c, size_t nterms,
         unsigned char *restrict seen = s->window_seen;
         int64_t *restrict acc = s->window_acc;
         entry *restrict out = t->e + t->n;
-        int64_t theta = t->theta;
+        int64_t theta = t->theta, lo = t->lo, hi = t->hi;
         size_t scored = 0;
 
         for (w = 0; w < WINDOW; w += 8) {
@@ -730,6 +741,8 @@ static size_t score_window(rb_bm25_searcher *s, cursor **c, size_t nterms,
                 acc[slot] = 0;
                 scored++;
                 if (score >= theta) {
+                    lo = score < lo ? score : lo;
+                    hi = score > hi ? score : hi;
                     out->score = score;
                     out->doc = base + (uint32_t)slot;
                     out->rank = rank[out->doc];
@@ -738,6 +751,8 @@ static size_t score_window(rb_bm25_searcher *s, cursor **c, size_t nterms,
             }
         }
         t->n = (size_t)(out - t->e);
+        t->lo = lo;
+        t->hi = hi;
         s->stats.scored += scored;
         if (t->n > t->k || (t->n == t->k && !t->sorted)) {
             topk_select(t);
