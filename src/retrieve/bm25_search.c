@@ -26,6 +26,9 @@
  * stores do not wait for each other the way read-modify-writes of a
  * shared bitmap word do). */
 #define WINDOW 4096
+/* Distinct query words whose stems a searcher remembers (as PyStemmer,
+ * which bm25s uses, does by default). */
+#define QUERY_STEM_CACHE 16384
 
 typedef struct cursor {
     const rb_bm25_index *ix;
@@ -99,11 +102,19 @@ rb_bm25_searcher *rb_bm25_searcher_new(const rb_bm25_index *ix,
     }
     s->ix = ix;
     s->an = rb_analysis_new(a, err);
-    if (!s->an) {
+    if (!s->an || rb_analysis_cache_stems(s->an, QUERY_STEM_CACHE) < 0) {
+        if (s->an)
+            rb_error_oom(err);
+        rb_analysis_free(s->an);
         rb_free(s);
         return NULL;
     }
     return s;
+}
+
+int rb_bm25_searcher_cache_stems(rb_bm25_searcher *s, size_t entries)
+{
+    return rb_analysis_cache_stems(s->an, entries);
 }
 
 void rb_bm25_searcher_free(rb_bm25_searcher *s)
