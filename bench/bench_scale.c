@@ -13,7 +13,9 @@
  * its own process, so that its peak resident memory is its own.
  *
  *   bench_scale [--sizes 10000,100000,1000000] [--queries N] [--reps N]
- *               [--threads N] [--out FILE]
+ *               [--threads N] [--out FILE] [--verbose]
+ *
+ * --verbose also logs the time of each indexing phase.
  */
 
 #include <getopt.h>
@@ -24,6 +26,7 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/fileio.h"
+#include "base/log.h"
 #include "base/pool.h"
 #include "base/timer.h"
 #include "bench_common.h"
@@ -386,6 +389,7 @@ int main(int argc, char **argv)
         {"reps", required_argument, NULL, 'r'},
         {"threads", required_argument, NULL, 't'},
         {"out", required_argument, NULL, 'o'},
+        {"verbose", no_argument, NULL, 'v'},
         {NULL, 0, NULL, 0},
     };
     scale_options so = {1000, 5, 0, 100};
@@ -401,9 +405,11 @@ int main(int argc, char **argv)
         case 'r': so.reps = atoi(optarg); break;
         case 't': so.threads = atoi(optarg); break;
         case 'o': out_path = optarg; break;
+        case 'v': rb_log_set_level(RB_LOG_DEBUG); break;
         default:
             fprintf(stderr, "usage: bench_scale [--sizes N,N,...] "
-                    "[--queries N] [--reps N] [--threads N] [--out FILE]\n");
+                    "[--queries N] [--reps N] [--threads N] [--out FILE] "
+                    "[--verbose]\n");
             return 2;
         }
     }

@@ -132,9 +132,15 @@ typedef struct rb_bm25_hit {
 /* Per-thread search state: the analysis, cursors and heap. */
 typedef struct rb_bm25_searcher rb_bm25_searcher;
 
+/* A searcher remembers the stems of up to 16384 distinct query words, so
+ * that a word met again is not stemmed again (the results are the same;
+ * bm25s's stemmer does the same by default). */
 rb_bm25_searcher *rb_bm25_searcher_new(const rb_bm25_index *ix,
                                        const rb_analyzer *a, rb_error *err);
 void rb_bm25_searcher_free(rb_bm25_searcher *s);
+/* Change how many query words' stems are remembered (0: none, every word
+ * is stemmed each time). Returns 0, or -1 when memory runs out. */
+int rb_bm25_searcher_cache_stems(rb_bm25_searcher *s, size_t entries);
 
 /* The k best documents for the query text, best first (score
  * descending, ties by document id descending), with MaxScore pruning.

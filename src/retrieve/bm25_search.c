@@ -26,17 +26,22 @@
  * stores do not wait for each other the way read-modify-writes of a
  * shared bitmap word do). */
 #define WINDOW 4096
+/* Distinct query words whose stems a searcher remembers (as PyStemmer,
+ * which bm25s uses, does by default). */
+#define QUERY_STEM_CACHE 16384
 
 typedef struct cursor {
     const rb_bm25_index *ix;
     const bm25_block *blk, *blk_end;
     uint32_t prev_last;     /* last document of the previous block */
     uint32_t doc;           /* current document, END_DOC when done */
-    unsigned i, n;          /* position in the decoded block */
+    unsigned i, n;          /* position in the block, its size */
+    int docs_ready;         /* docs[] decoded (else only doc is known) */
     int imps_ready;
     int64_t qtf;
     int64_t bound;          /* qtf * max impact */
     uint32_t term;
+    int *damaged;           /* set when a block proves inconsistent */
     uint32_t docs[BM25_BLOCK];
     int64_t imps[BM25_BLOCK];   /* qtf * impact */
 } cursor;
@@ -59,6 +64,7 @@ typedef struct topk {
     entry *e, *spare;       /* candidates; room for the next selection */
     size_t n, k, cap;
     int sorted;             /* e[0..n) is the sorted result of best_k */
+    int64_t lo, hi;         /* smallest and largest score in e */
     int64_t theta;          /* -1 until k candidates are known */
 } topk;
 
@@ -96,11 +102,19 @@ rb_bm25_searcher *rb_bm25_searcher_new(const rb_bm25_index *ix,
     }
     s->ix = ix;
     s->an = rb_analysis_new(a, err);
-    if (!s->an) {
+    if (!s->an || rb_analysis_cache_stems(s->an, QUERY_STEM_CACHE) < 0) {
+        if (s->an)
+            rb_error_oom(err);
+        rb_analysis_free(s->an);
         rb_free(s);
         return NULL;
     }
     return s;
+}
+
+int rb_bm25_searcher_cache_stems(rb_bm25_searcher *s, size_t entries)
+{
+    return rb_analysis_cache_stems(s->an, entries);
 }
 
 void rb_bm25_searcher_free(rb_bm25_searcher *s)
@@ -129,33 +143,53 @@ void rb_bm25_searcher_stats(const rb_bm25_searcher *s,
 
 /* ---- cursors ------------------------------------------------------------ */
 
-/* Decode the documents of the cursor's current block. A block whose
- * documents do not end at its recorded last document is damaged; the
- * cursor then ends and the search reports it. */
-static void cursor_load_block(cursor *c, int *damaged)
+/* The first document of the cursor's block, without decoding the rest:
+ * most blocks a seek lands in are entered and left again at once, or
+ * consumed whole by the accumulation. */
+static void cursor_enter_block(cursor *c)
 {
     const bm25_block *blk = c->blk;
+    uint64_t word, mask = (1ull << blk->doc_bits) - 1;
+
+    memcpy(&word, c->ix->data + blk->data_off, 8);
+    c->doc = c->prev_last + 1 + (uint32_t)(word & mask);  /* -1 wraps */
+    c->n = blk->count;
+    c->i = 0;
+    c->docs_ready = 0;
+    c->imps_ready = 0;
+    if (c->doc > blk->last_doc) {
+        *c->damaged = 1;
+        c->doc = END_DOC;
+        c->blk = c->blk_end;
+    }
+}
+
+/* Decode the documents of the current block. A block whose documents do
+ * not end at its recorded last document is damaged; the cursor then ends
+ * and the search reports it. */
+static void cursor_load_docs(cursor *c)
+{
+    const bm25_block *blk = c->blk;
+    const unsigned char *src = c->ix->data + blk->data_off;
+    uint64_t mask = (1ull << blk->doc_bits) - 1, pos = 0;
     /* 64-bit sums cannot wrap, so ending at last_doc proves that every
      * document is below it */
     int64_t d = c->prev_last == UINT32_MAX ? -1 : (int64_t)c->prev_last;
     unsigned i;
 
-    bm25_unpack32(c->ix->data + blk->data_off, blk->count, blk->doc_bits,
-                  c->docs);
-    for (i = 0; i < blk->count; i++) {
-        d = d + 1 + c->docs[i];
+    for (i = 0; i < blk->count; i++, pos += blk->doc_bits) {
+        uint64_t word;
+
+        memcpy(&word, src + (pos >> 3), 8);
+        d += 1 + (int64_t)((word >> (pos & 7)) & mask);
         c->docs[i] = (uint32_t)d;
     }
-    c->n = blk->count;
-    c->i = 0;
-    c->imps_ready = 0;
+    c->docs_ready = 1;
     if (d != (int64_t)blk->last_doc) {
-        *damaged = 1;
+        *c->damaged = 1;
         c->doc = END_DOC;
         c->blk = c->blk_end;
-        return;
     }
-    c->doc = c->docs[0];
 }
 
 static inline void cursor_load_imps(cursor *c)
@@ -175,6 +209,7 @@ static void cursor_init(cursor *c, const rb_bm25_index *ix, uint32_t term,
     const bm25_term *t = &ix->terms[term];
 
     c->ix = ix;
+    c->damaged = damaged;
     c->term = term;
     c->qtf = qtf;
     c->bound = qtf * t->max_impact;
@@ -185,11 +220,11 @@ static void cursor_init(cursor *c, const rb_bm25_index *ix, uint32_t term,
         c->doc = END_DOC;
         return;
     }
-    cursor_load_block(c, damaged);
+    cursor_enter_block(c);
 }
 
 /* Move to the next block, or to the end. */
-static void cursor_next_block(cursor *c, int *damaged)
+static void cursor_next_block(cursor *c)
 {
     c->prev_last = c->blk->last_doc;
     c->blk++;
@@ -197,12 +232,26 @@ static void cursor_next_block(cursor *c, int *damaged)
         c->doc = END_DOC;
         return;
     }
-    cursor_load_block(c, damaged);
+    cursor_enter_block(c);
+}
+
+/* Move to the next document (exhaustive scoring walks every one). */
+static void cursor_next(cursor *c)
+{
+    if (!c->docs_ready) {
+        cursor_load_docs(c);
+        if (c->doc == END_DOC)
+            return;
+    }
+    if (++c->i < c->n)
+        c->doc = c->docs[c->i];
+    else
+        cursor_next_block(c);
 }
 
 /* Move to the first document >= target, skipping whole blocks by their
  * last document. */
-static void cursor_seek(cursor *c, uint32_t target, int *damaged)
+static void cursor_seek(cursor *c, uint32_t target)
 {
     if (c->doc >= target)
         return;
@@ -218,8 +267,13 @@ static void cursor_seek(cursor *c, uint32_t target, int *damaged)
         }
         c->prev_last = b[-1].last_doc;
         c->blk = b;
-        cursor_load_block(c, damaged);
+        cursor_enter_block(c);
         if (c->doc >= target)
+            return;
+    }
+    if (!c->docs_ready) {
+        cursor_load_docs(c);
+        if (c->doc == END_DOC)
             return;
     }
     while (c->docs[c->i] < target)
@@ -235,37 +289,86 @@ static inline int64_t cursor_score(cursor *c)
     return c->imps[c->i];
 }
 
+/* Add imps[from..to) to the accumulators of docs[from..to). The restrict
+ * qualifiers matter: seen is a char array, which could otherwise alias
+ * everything and force reloads on every store. */
+static inline void add_postings(const uint32_t *restrict docs,
+                                const int64_t *restrict imps, unsigned from,
+                                unsigned to, uint32_t base,
+                                int64_t *restrict acc,
+                                unsigned char *restrict seen)
+{
+    unsigned i;
+
+    for (i = from; i < to; i++) {
+        uint32_t w = docs[i] - base;
+
+        acc[w] += imps[i];
+        seen[w] = 1;
+    }
+}
+
+/* Decode a whole block straight into the window, without the docs and
+ * imps arrays. Slots are masked into the window so that a damaged block
+ * cannot write outside it; its last document tells afterwards. */
+static void add_block(cursor *c, uint32_t base, int64_t *restrict acc,
+                      unsigned char *restrict seen)
+{
+    const bm25_block *blk = c->blk;
+    const unsigned char *src = c->ix->data + blk->data_off;
+    const unsigned char *isrc = src + ((uint64_t)blk->count * blk->doc_bits
+                                       + 7) / 8;
+    unsigned dbits = blk->doc_bits, ibits = blk->imp_bits, i;
+    uint64_t dmask = (1ull << dbits) - 1, imask = (1ull << ibits) - 1;
+    uint64_t dpos = 0, ipos = 0;
+    int64_t d = c->prev_last == UINT32_MAX ? -1 : (int64_t)c->prev_last;
+    int64_t min = blk->min_impact, qtf = c->qtf;
+
+    for (i = 0; i < blk->count; i++, dpos += dbits, ipos += ibits) {
+        uint64_t dw, iw;
+        uint32_t w;
+
+        memcpy(&dw, src + (dpos >> 3), 8);
+        memcpy(&iw, isrc + (ipos >> 3), 8);
+        d += 1 + (int64_t)((dw >> (dpos & 7)) & dmask);
+        w = (uint32_t)(d - base) & (WINDOW - 1);
+        acc[w] += (min + (int64_t)((iw >> (ipos & 7)) & imask)) * qtf;
+        seen[w] = 1;
+    }
+    if (d != (int64_t)blk->last_doc)
+        *c->damaged = 1;
+}
+
 /* Add the cursor's contributions to documents [base, end) into the
  * window, leaving it on the first document >= end. */
 static void cursor_accumulate(cursor *c, uint32_t base, uint32_t end,
-                              int64_t *acc, unsigned char *seen,
-                              int *damaged)
+                              int64_t *acc, unsigned char *seen)
 {
     while (c->doc < end) {
-        const uint32_t *docs = c->docs;
-        unsigned i = c->i, n = c->n;
-        int whole = c->blk->last_doc < end;
+        unsigned i = c->i, n = c->n, to;
 
+        if (c->blk->last_doc < end && !c->docs_ready) {
+            add_block(c, base, acc, seen);
+            cursor_next_block(c);
+            continue;
+        }
+        if (!c->docs_ready) {
+            cursor_load_docs(c);
+            if (c->doc == END_DOC)
+                return;
+        }
         if (!c->imps_ready)
             cursor_load_imps(c);
-        if (whole) {
-            for (; i < n; i++) {
-                uint32_t w = docs[i] - base;
-
-                acc[w] += c->imps[i];
-                seen[w] = 1;
-            }
-            cursor_next_block(c, damaged);
-        } else {
-            for (; docs[i] < end; i++) {
-                uint32_t w = docs[i] - base;
-
-                acc[w] += c->imps[i];
-                seen[w] = 1;
-            }
-            c->i = i;
-            c->doc = docs[i];
+        if (c->blk->last_doc < end) {
+            add_postings(c->docs, c->imps, i, n, base, acc, seen);
+            cursor_next_block(c);
+            continue;
         }
+        for (to = i; c->docs[to] < end; to++)
+            ;
+        add_postings(c->docs, c->imps, i, to, base, acc, seen);
+        c->i = to;
+        c->doc = c->docs[to];
     }
 }
 
@@ -428,13 +531,19 @@ static void sort_best(entry *e, size_t n)
 #define RADIX 256
 
 /* Write the best min(n, k) entries of e[0..n) into out (room for n),
- * sorted best first; returns how many. A counting sort on the top bits of
- * the score range finds the bucket the k-th best falls in and orders the
- * buckets; entries are compared one by one only within a bucket. */
-static size_t best_k(const entry *e, size_t n, size_t k, entry *out)
+ * sorted best first; returns how many. min and max bound the scores; e is
+ * overwritten. A histogram of
+ * the top bits of the score range finds the bucket the k-th best falls
+ * in; the entries from that bucket up are kept and put in bucket order by
+ * a counting sort; entries are compared one by one only within a
+ * bucket. */
+static size_t best_k(entry *e, size_t n, size_t k, entry *out, int64_t min,
+                     int64_t max)
 {
-    uint32_t hist[RADIX], pos[RADIX];
-    int64_t min, max;
+    /* two histograms, for even and odd entries, so that runs of equal
+     * buckets do not wait on each other's increments */
+    uint32_t hist[2][RADIX], count[RADIX], pos[RADIX];
+    int64_t threshold;
     uint64_t range;
     unsigned shift = 0;
     size_t i, above = 0, kept;
@@ -445,40 +554,44 @@ static size_t best_k(const entry *e, size_t n, size_t k, entry *out)
         sort_best(out, n);
         return n < k ? n : k;
     }
-    min = max = e[0].score;
-    for (i = 1; i < n; i++) {
-        if (e[i].score < min)
-            min = e[i].score;
-        if (e[i].score > max)
-            max = e[i].score;
-    }
     range = (uint64_t)(max - min);
     while ((range >> shift) >= RADIX)
         shift++;
     memset(hist, 0, sizeof hist);
-    for (i = 0; i < n; i++)
-        hist[(uint64_t)(e[i].score - min) >> shift]++;
+    for (i = 0; i + 1 < n; i += 2) {
+        hist[0][(uint64_t)(e[i].score - min) >> shift]++;
+        hist[1][(uint64_t)(e[i + 1].score - min) >> shift]++;
+    }
+    if (i < n)
+        hist[0][(uint64_t)(e[i].score - min) >> shift]++;
     for (b = RADIX - 1; b >= 0; b--) {
-        if (above + hist[b] >= k) {
+        count[b] = hist[0][b] + hist[1][b];
+        if (above + count[b] >= k) {
             boundary = b;
             break;
         }
-        above += hist[b];
+        above += count[b];
     }
-    /* buckets from the top down, starting at pos[b] */
-    for (b = RADIX - 1, kept = 0; b >= boundary; b--) {
-        pos[b] = (uint32_t)kept;
-        kept += hist[b];
+    /* Keep the entries from the boundary bucket up, in place; the count
+     * lives in a register, so the (unpredictable) test costs no branch. */
+    threshold = min + (int64_t)((uint64_t)boundary << shift);
+    for (i = 0, kept = 0; i < n; i++) {
+        e[kept] = e[i];
+        kept += e[i].score >= threshold;
     }
-    for (i = 0; i < n; i++) {
+    /* buckets from the top down start at pos[b] */
+    for (b = RADIX - 1, i = 0; b >= boundary; b--) {
+        pos[b] = (uint32_t)i;
+        i += count[b];
+    }
+    for (i = 0; i < kept; i++) {
         unsigned bucket = (unsigned)((uint64_t)(e[i].score - min) >> shift);
 
-        if ((int)bucket >= boundary)
-            out[pos[bucket]++] = e[i];
+        out[pos[bucket]++] = e[i];
     }
     for (b = RADIX - 1; b >= boundary; b--)
-        if (hist[b] > 1)
-            sort_best(out + pos[b] - hist[b], hist[b]);
+        if (count[b] > 1)
+            sort_best(out + pos[b] - count[b], count[b]);
     return kept < k ? kept : k;
 }
 
@@ -502,6 +615,7 @@ static int topk_reset(rb_bm25_searcher *s, size_t k, rb_error *err)
         if (!spare)
             return rb_error_oom(err);
         t->spare = spare;
+
         s->top_cap = cap;
     }
     t->n = 0;
@@ -509,6 +623,8 @@ static int topk_reset(rb_bm25_searcher *s, size_t k, rb_error *err)
     t->cap = cap;
     t->sorted = 0;
     t->theta = -1;
+    t->lo = INT64_MAX;
+    t->hi = INT64_MIN;
     return 0;
 }
 
@@ -517,10 +633,14 @@ static void topk_select(topk *t)
 {
     entry *tmp = t->e;
 
-    t->n = best_k(t->e, t->n, t->k, t->spare);
+    t->n = best_k(t->e, t->n, t->k, t->spare, t->lo, t->hi);
     t->e = t->spare;
     t->spare = tmp;
     t->sorted = 1;
+    if (t->n) {
+        t->hi = t->e[0].score;
+        t->lo = t->e[t->n - 1].score;
+    }
     if (t->n == t->k)
         t->theta = t->e[t->n - 1].score;
 }
@@ -535,6 +655,8 @@ static inline int topk_add(rb_bm25_searcher *s, int64_t score, uint32_t doc)
     if (score < t->theta)
         return 0;
     t->sorted = 0;
+    t->lo = score < t->lo ? score : t->lo;
+    t->hi = score > t->hi ? score : t->hi;
     e = &t->e[t->n++];
     e->score = score;
     e->rank = s->ix->doc_rank[doc];
@@ -607,31 +729,42 @@ static size_t score_window(rb_bm25_searcher *s, cursor **c, size_t nterms,
         /* Every term is essential: the sums are final, nothing can be
          * skipped, so the window's documents are ranked in one batch. */
         topk *t = &s->top;
+        const uint32_t *restrict rank = s->ix->doc_rank;
+        unsigned char *restrict seen = s->window_seen;
+        int64_t *restrict acc = s->window_acc;
+        entry *restrict out = t->e + t->n;
+        int64_t theta = t->theta, lo = t->lo, hi = t->hi;
+        size_t scored = 0;
 
         for (w = 0; w < WINDOW; w += 8) {
             uint64_t flags;
 
-            memcpy(&flags, s->window_seen + w, 8);
+            memcpy(&flags, seen + w, 8);
             if (!flags)
                 continue;
-            memset(s->window_seen + w, 0, 8);
+            memset(seen + w, 0, 8);
             while (flags) {
                 unsigned byte = (unsigned)__builtin_ctzll(flags) / 8;
                 size_t slot = w + byte;
-                int64_t score = s->window_acc[slot];
+                int64_t score = acc[slot];
 
                 flags &= ~(0xFFull << (8 * byte));
-                s->window_acc[slot] = 0;
-                if (score >= t->theta) {
-                    entry *e = &t->e[t->n++];
-
-                    e->score = score;
-                    e->doc = base + (uint32_t)slot;
-                    e->rank = s->ix->doc_rank[e->doc];
+                acc[slot] = 0;
+                scored++;
+                if (score >= theta) {
+                    lo = score < lo ? score : lo;
+                    hi = score > hi ? score : hi;
+                    out->score = score;
+                    out->doc = base + (uint32_t)slot;
+                    out->rank = rank[out->doc];
+                    out++;
                 }
             }
         }
-        s->stats.scored += t->n;
+        t->n = (size_t)(out - t->e);
+        t->lo = lo;
+        t->hi = hi;
+        s->stats.scored += scored;
         if (t->n > t->k || (t->n == t->k && !t->sorted)) {
             topk_select(t);
             while (p < nterms && prefix[p] < t->theta)
@@ -660,7 +793,7 @@ static size_t score_window(rb_bm25_searcher *s, cursor **c, size_t nterms,
             for (j = p; j-- > 0;) {
                 if (score + prefix[j] < s->top.theta)
                     goto next;
-                cursor_seek(c[j], doc, &s->damaged);
+                cursor_seek(c[j], doc);
                 if (c[j]->doc == doc)
                     score += cursor_score(c[j]);
             }
@@ -709,7 +842,7 @@ static void maxscore(rb_bm25_searcher *s, size_t nterms)
         end = ndocs - base > WINDOW ? base + WINDOW : ndocs;
         for (i = p; i < nterms; i++)
             cursor_accumulate(c[i], base, end, s->window_acc,
-                              s->window_seen, &s->damaged);
+                              s->window_seen);
         p = score_window(s, c, nterms, p, base);
     }
 }
@@ -779,10 +912,7 @@ int rb_bm25_search_exhaustive(rb_bm25_searcher *s, const char *query,
                 s->seen[c->doc] = 1;
                 s->touched[ntouched++] = c->doc;
             }
-            if (++c->i < c->n)
-                c->doc = c->docs[c->i];
-            else
-                cursor_next_block(c, &s->damaged);
+            cursor_next(c);
         }
     }
     s->stats.scored = ntouched;
