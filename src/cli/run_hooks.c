@@ -4,28 +4,40 @@
 #include <string.h>
 
 #include "base/fileio.h"
+#include "base/log.h"
 #include "base/mem.h"
 #include "report/compare.h"
 #include "report/plot.h"
 #include "report/report_md.h"
 #include "report/results.h"
+#include "retrieve/pg_temp.h"
+
+static rb_pg_temp *pg_cluster;
 
 int rb_run_hook_pg_setup(const char *conninfo, int pg_temp,
                          const char **out_conninfo, rb_error *err)
 {
-    if (pg_temp)
-        return rb_error_set(err, "--pg-temp: this build has no "
-                            "PostgreSQL support");
     *out_conninfo = conninfo;
+    if (!pg_temp)
+        return 0;
+    if (rb_pg_temp_start(&pg_cluster, err) < 0) {
+        rb_error_prefix(err, "--pg-temp");
+        return -1;
+    }
+    *out_conninfo = rb_pg_temp_conninfo(pg_cluster);
+    rb_info("throwaway PostgreSQL cluster started");
     return 0;
 }
 
 void rb_run_hook_pg_teardown(void)
 {
+    rb_pg_temp_stop(pg_cluster);
+    pg_cluster = NULL;
 }
 
 void rb_run_hook_emergency_stop(void)
 {
+    rb_pg_temp_stop_all_async();
 }
 
 int rb_run_hook_compare(json_t *results, const rb_dataset *ds,

@@ -126,6 +126,8 @@ static int trec_cmp(const void *a, const void *b)
 void rb_results_sort_trec(rb_result *results, size_t n,
                           const rb_intern *docs)
 {
+    if (n < 2)
+        return;
     sort_docs = docs;
     qsort(results, n, sizeof(rb_result), trec_cmp);
 }
