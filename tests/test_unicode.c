@@ -5,13 +5,15 @@
 
 static void test_categories_of_sample_characters(void)
 {
-    CHECK_EQ_INT(rb_unicode_flags('a'), 0);
+    CHECK_EQ_INT(rb_unicode_flags('a'), RB_UC_WORD);
+    CHECK_EQ_INT(rb_unicode_flags(0x0660), RB_UC_WORD);     /* Arabic 0 */
     CHECK_EQ_INT(rb_unicode_flags(','), RB_UC_PUNCT);
     CHECK_EQ_INT(rb_unicode_flags('$'), 0);              /* Sc, not P */
     CHECK_EQ_INT(rb_unicode_flags(' '), RB_UC_SPACE_SEP | RB_UC_PY_SPACE);
     CHECK_EQ_INT(rb_unicode_flags(0x00A0), RB_UC_SPACE_SEP | RB_UC_PY_SPACE);
     CHECK_EQ_INT(rb_unicode_flags('\n'), RB_UC_CONTROL | RB_UC_PY_SPACE);
-    CHECK_EQ_INT(rb_unicode_flags(0x0301), RB_UC_MARK_NONSPACING);
+    CHECK_EQ_INT(rb_unicode_flags(0x0301),
+                 RB_UC_MARK_NONSPACING | RB_UC_WORD);
     CHECK_EQ_INT(rb_unicode_flags(0x200B), RB_UC_CONTROL);  /* Cf */
     CHECK_EQ_INT(rb_unicode_flags(0x0378), RB_UC_CONTROL);  /* unassigned */
     CHECK_EQ_INT(rb_unicode_flags(0x2028), RB_UC_PY_SPACE); /* Zl */
@@ -22,30 +24,46 @@ static void test_categories_of_sample_characters(void)
     CHECK_EQ_INT(rb_unicode_flags(0x110000), 0);
 }
 
+static void test_word_characters_and_simple_lowercase(void)
+{
+    CHECK(rb_unicode_is_word('z'));
+    CHECK(rb_unicode_is_word('5'));
+    CHECK(!rb_unicode_is_word('-'));
+    CHECK(rb_unicode_is_word(0x4E2D));                  /* 中 */
+    CHECK(rb_unicode_is_word(0x0903));                  /* Mc */
+    CHECK(!rb_unicode_is_word(0x00A0));
+    CHECK(!rb_unicode_is_word(0x1F600));
+    CHECK(!rb_unicode_is_word(0x0378));                 /* unassigned */
+    CHECK_EQ_INT(rb_unicode_lower('A'), 'a');
+    CHECK_EQ_INT(rb_unicode_lower(0x0130), 'i');        /* simple: i */
+    CHECK_EQ_INT(rb_unicode_lower(0x03A3), 0x03C3);
+    CHECK_EQ_INT(rb_unicode_lower(0x00DF), 0x00DF);
+}
+
 static void test_lowercase_mappings(void)
 {
     uint32_t out[RB_UNICODE_LOWER_MAX];
 
-    CHECK_EQ_INT(rb_unicode_lower('Q', out), 1);
+    CHECK_EQ_INT(rb_unicode_lower_full('Q', out), 1);
     CHECK_EQ_INT(out[0], 'q');
-    CHECK_EQ_INT(rb_unicode_lower('q', out), 1);
+    CHECK_EQ_INT(rb_unicode_lower_full('q', out), 1);
     CHECK_EQ_INT(out[0], 'q');
-    CHECK_EQ_INT(rb_unicode_lower(0x00C9, out), 1);        /* É */
+    CHECK_EQ_INT(rb_unicode_lower_full(0x00C9, out), 1);        /* É */
     CHECK_EQ_INT(out[0], 0x00E9);
-    CHECK_EQ_INT(rb_unicode_lower(0x03A3, out), 1);        /* Σ */
+    CHECK_EQ_INT(rb_unicode_lower_full(0x03A3, out), 1);        /* Σ */
     CHECK_EQ_INT(out[0], 0x03C3);                          /* σ, not ς */
-    CHECK_EQ_INT(rb_unicode_lower(0x0100, out), 1);        /* Ā, stride 2 */
+    CHECK_EQ_INT(rb_unicode_lower_full(0x0100, out), 1);        /* Ā, stride 2 */
     CHECK_EQ_INT(out[0], 0x0101);
-    CHECK_EQ_INT(rb_unicode_lower(0x0101, out), 1);
+    CHECK_EQ_INT(rb_unicode_lower_full(0x0101, out), 1);
     CHECK_EQ_INT(out[0], 0x0101);
-    CHECK_EQ_INT(rb_unicode_lower(0x0130, out), 2);        /* İ */
+    CHECK_EQ_INT(rb_unicode_lower_full(0x0130, out), 2);        /* İ */
     CHECK_EQ_INT(out[0], 'i');
     CHECK_EQ_INT(out[1], 0x0307);
-    CHECK_EQ_INT(rb_unicode_lower(0x212A, out), 1);        /* Kelvin */
+    CHECK_EQ_INT(rb_unicode_lower_full(0x212A, out), 1);        /* Kelvin */
     CHECK_EQ_INT(out[0], 'k');
-    CHECK_EQ_INT(rb_unicode_lower(0x10400, out), 1);       /* Deseret */
+    CHECK_EQ_INT(rb_unicode_lower_full(0x10400, out), 1);       /* Deseret */
     CHECK_EQ_INT(out[0], 0x10428);
-    CHECK_EQ_INT(rb_unicode_lower(0x4E2D, out), 1);        /* 中 */
+    CHECK_EQ_INT(rb_unicode_lower_full(0x4E2D, out), 1);        /* 中 */
     CHECK_EQ_INT(out[0], 0x4E2D);
 }
 
@@ -98,6 +116,7 @@ static void test_combining_classes(void)
 int main(void)
 {
     RUN_TEST(test_categories_of_sample_characters);
+    RUN_TEST(test_word_characters_and_simple_lowercase);
     RUN_TEST(test_lowercase_mappings);
     RUN_TEST(test_decompositions_are_fully_expanded);
     RUN_TEST(test_hangul_syllables_decompose_by_formula);

@@ -1,11 +1,14 @@
 #!/usr/bin/python3
-"""Write src/text/unicode_data.c: the Unicode properties that BERT's
-tokenizer consults, taken from this Python's unicodedata module.
+"""Write src/text/unicode_data.c: the Unicode properties that rankbench's
+text analysis and BERT's tokenizer consult, taken from this Python's
+unicodedata module.
 
-BERT's reference tokenizer is Python code that asks unicodedata for general
-categories, canonical decompositions (NFD) and str.lower(); generating the
-tables from the same source makes the C tokenizer agree with it code point
-for code point. Run with Debian's python3:
+The analyzer splits words on general categories (letters, marks and numbers
+form words) and lowercases. BERT's reference tokenizer is Python code that
+asks unicodedata for general categories, canonical decompositions (NFD)
+and str.lower(); generating the tables from the same source makes the C
+tokenizer agree with it code point for code point. Run with Debian's
+python3:
 
     /usr/bin/python3 tools/gen_unicode_tables.py > src/text/unicode_data.c
 
@@ -24,6 +27,7 @@ PUNCT = 2        # general category P*
 SPACE_SEP = 4    # general category Zs
 MARK_NONSPACING = 8  # general category Mn
 PY_SPACE = 16    # str.isspace(): what str.split() splits on
+WORD = 32        # general category L*, M* or N*: part of a word
 
 
 def flags_of(cp):
@@ -40,6 +44,8 @@ def flags_of(cp):
         f |= MARK_NONSPACING
     if ch.isspace():
         f |= PY_SPACE
+    if cat[0] in 'LMN':
+        f |= WORD
     return f
 
 
@@ -115,6 +121,11 @@ def main():
     max_lower = max(len(m) for _, m in lower_multi) if lower_multi else 1
     if max_decomp > 4 or max_lower > 3:
         sys.exit('tables exceed the limits declared in unicode.h')
+    # unicode.c takes the simple lowercase mapping of a code point with a
+    # longer full one to be the full one's first code point; true of the
+    # one such code point, U+0130 (simple mapping U+0069).
+    if [cp for cp, _ in lower_multi] != [0x130] or lower_multi[0][1][0] != 0x69:
+        sys.exit('unexpected multi-code-point lowercase mappings')
     if sum(len(d) for _, d in decomp) >= 1 << 16:
         sys.exit('decomposition pool too large for 16-bit starts')
     if decomp[0][0] < 0xC0:

@@ -221,7 +221,7 @@ static int lowercase_text(const char *text, size_t len, rb_buf *out)
         char enc[4];
 
         i += rb_utf8_decode(text + i, len - i, &cp, &bad);
-        n = rb_unicode_lower(cp, low);
+        n = rb_unicode_lower_full(cp, low);
         for (k = 0; k < n; k++)
             if (rb_buf_append(out, enc, rb_utf8_encode(low[k], enc)) < 0)
                 return -1;

@@ -40,7 +40,27 @@ unsigned rb_unicode_combining_class(uint32_t cp)
     return run_value(rb_uc_ccc_runs, rb_uc_ccc_runs_len, cp);
 }
 
-size_t rb_unicode_lower(uint32_t cp, uint32_t out[RB_UNICODE_LOWER_MAX])
+int rb_unicode_is_word(uint32_t cp)
+{
+    if (cp < 0x80)
+        return (cp >= '0' && cp <= '9') || ((cp | 0x20) >= 'a' &&
+                                             (cp | 0x20) <= 'z');
+    return (rb_unicode_flags(cp) & RB_UC_WORD) != 0;
+}
+
+uint32_t rb_unicode_lower(uint32_t cp)
+{
+    uint32_t out[RB_UNICODE_LOWER_MAX];
+
+    /* The one code point with a longer full mapping, U+0130, has the
+     * full mapping's first code point as its simple one (the generator
+     * checks this). */
+    rb_unicode_lower_full(cp, out);
+    return out[0];
+}
+
+size_t rb_unicode_lower_full(uint32_t cp,
+                             uint32_t out[RB_UNICODE_LOWER_MAX])
 {
     size_t lo = 0, hi = rb_uc_lower_runs_len, i;
     const int32_t *r;

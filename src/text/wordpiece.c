@@ -464,7 +464,7 @@ static int normalize_word(const rb_wordpiece *wp, rb_wordpiece_scratch *s,
 
         low[0] = word[i];
         if (wp->opt.lowercase)
-            nlow = rb_unicode_lower(word[i], low);
+            nlow = rb_unicode_lower_full(word[i], low);
         for (k = 0; k < nlow; k++) {
             if (wp->strip)
                 m += rb_unicode_decompose(low[k], s->word + m);
@@ -508,7 +508,7 @@ static int decode_segment(const rb_wordpiece *wp, rb_wordpiece_scratch *s,
 
             low[0] = cp;
             if (wp->opt.lowercase)
-                nlow = rb_unicode_lower(cp, low);
+                nlow = rb_unicode_lower_full(cp, low);
             for (k = 0; k < nlow; k++)
                 s->cps[s->ncps++] = low[k];
             continue;
