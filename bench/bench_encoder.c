@@ -15,8 +15,8 @@
  *     and reports the peak resident memory, the embeddings matrix and the
  *     rate.
  *
- * Output is one JSON object on stdout, with the commit, machine and
- * settings.
+ * Output is one JSON object on stdout, with the commit, machine, load
+ * and settings (bench_common.h).
  */
 
 #include <jansson.h>
@@ -28,54 +28,14 @@
 
 #include "base/mem.h"
 #include "base/timer.h"
+#include "bench_common.h"
 #include "encoder/encoder.h"
-#include "rb_version.h"
 
 typedef struct bench_args {
     const char *mode, *model, *device, *precision;
     size_t seq, batch, reps, warmup, batch_tokens, seqs, docs, chunk;
     int threads;
 } bench_args;
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return x < y ? -1 : x > y;
-}
-
-static char *cpu_model(void)
-{
-    FILE *fp = fopen("/proc/cpuinfo", "r");
-    char line[512];
-
-    if (!fp)
-        return rb_strdup("unknown");
-    while (fgets(line, sizeof line, fp)) {
-        if (strncmp(line, "model name", 10) == 0 && strchr(line, ':')) {
-            char *v = strchr(line, ':') + 2;
-
-            v[strcspn(v, "\n")] = '\0';
-            fclose(fp);
-            return rb_strdup(v);
-        }
-    }
-    fclose(fp);
-    return rb_strdup("unknown");
-}
-
-static json_t *machine(void)
-{
-    char host[256] = "";
-    char *cpu = cpu_model();
-    json_t *j;
-
-    gethostname(host, sizeof host - 1);
-    j = json_pack("{s:s, s:s, s:I}", "host", host, "cpu", cpu, "cores",
-                  (json_int_t)sysconf(_SC_NPROCESSORS_ONLN));
-    rb_free(cpu);
-    return j;
-}
 
 /* CPU time of the whole process (all threads), in seconds. */
 static double cpu_seconds(void)
@@ -92,25 +52,6 @@ static long peak_rss_kib(void)
 
     getrusage(RUSAGE_SELF, &ru);
     return ru.ru_maxrss;
-}
-
-static json_t *stats(const double *v, size_t n)
-{
-    double *s = rb_malloc(n * sizeof *s), median;
-    json_t *runs = json_array(), *out;
-    size_t i;
-
-    memcpy(s, v, n * sizeof *s);
-    qsort(s, n, sizeof *s, cmp_double);
-    median = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-    for (i = 0; i < n; i++)
-        json_array_append_new(runs, json_real(v[i]));
-    out = json_pack("{s:f, s:f, s:f, s:f, s:o}", "median", median,
-                    "min", s[0], "max", s[n - 1],
-                    "spread_pct", median > 0 ? 100 * (s[n - 1] - s[0]) /
-                    median : 0.0, "runs", runs);
-    rb_free(s);
-    return out;
 }
 
 /* Multiply-adds count two: the linear layers' 2 (4 H^2 + 2 H I) per token
@@ -222,21 +163,22 @@ static int throughput(const bench_args *a)
             cpu_rates[r - a->warmup] = (double)(nseq * a->seq) / dc;
         }
     }
-    out = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:I, s:I, s:I, s:I, "
-                    "s:o, s:f}",
-                    "bench", "encoder_throughput", "version", RB_VERSION,
-                    "commit", RB_GIT_COMMIT, "machine", machine(),
+    out = bench_context();
+    json_object_update_new(out, json_pack(
+                    "{s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:o, s:f}",
+                    "bench", "encoder_throughput",
                     "model", rb_model_describe(m),
                     "encoder", rb_encoder_describe(e),
                     "seq_len", (json_int_t)a->seq,
                     "sequences_per_run", (json_int_t)nseq,
                     "warmup", (json_int_t)a->warmup,
                     "reps", (json_int_t)a->reps,
-                    "tokens_per_s", stats(rates, a->reps),
-                    "flops_per_token", flops_per_token(m, a->seq));
+                    "tokens_per_s", bench_summary(rates, a->reps),
+                    "flops_per_token", flops_per_token(m, a->seq)));
     /* Tokens per second of CPU time summed over threads: a measure of
      * work per token that other processes' load disturbs less. */
-    json_object_set_new(out, "tokens_per_cpu_s", stats(cpu_rates, a->reps));
+    json_object_set_new(out, "tokens_per_cpu_s",
+                        bench_summary(cpu_rates, a->reps));
     {
         json_t *enc = json_object_get(out, "encoder");
         double med = json_real_value(json_object_get(
@@ -330,10 +272,11 @@ static int memory(const bench_args *a)
         }
     }
     dt = rb_now() - t0;
-    out = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:I, s:I, s:f, s:f, "
-                    "s:f, s:f, s:f, s:f}",
-                    "bench", "encoder_memory", "version", RB_VERSION,
-                    "commit", RB_GIT_COMMIT, "machine", machine(),
+    out = bench_context();
+    json_object_update_new(out, json_pack(
+                    "{s:s, s:o, s:o, s:I, s:I, s:f, s:f, s:f, s:f, s:f, "
+                    "s:f}",
+                    "bench", "encoder_memory",
                     "model", rb_model_describe(m),
                     "encoder", rb_encoder_describe(e),
                     "documents", (json_int_t)a->docs,
@@ -343,7 +286,7 @@ static int memory(const bench_args *a)
                     "rss_before_model_mib", rss_start / 1024.0,
                     "rss_after_model_mib", rss_model / 1024.0,
                     "embeddings_mib",
-                    (double)(a->docs * dim * sizeof(float)) / 1048576.0);
+                    (double)(a->docs * dim * sizeof(float)) / 1048576.0));
     json_dumpf(out, stdout, JSON_INDENT(2));
     printf("\n");
     json_decref(out);

@@ -61,12 +61,14 @@ for m in ('minilm', 'bertbase'):
         for f in sorted(glob.glob(os.path.join(out, 'raw',
                                                '%s-%s-*.json' % (who, m)))):
             d = json.load(open(f))
-            runs += d['tokens_per_s']['runs']
-            cpu += d['tokens_per_cpu_s']['runs']
+            runs += d['tokens_per_s']['samples']
+            cpu += d['tokens_per_cpu_s']['samples']
             if who == 'rankbench':
                 result['commit'] = d['commit']
                 result['machine'] = d['machine']
                 entry['encoder'] = d['encoder']
+                entry.setdefault('load_average', []).append(
+                    d['load_average'])
             else:
                 entry.setdefault('torch_threads', {})[who] = d['threads']
                 result['torch'] = d['torch']

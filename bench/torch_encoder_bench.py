@@ -159,9 +159,16 @@ def main():
                 cpu_rates.append(nseq * args.seq / dc)
 
     def summary(v):
-        med = statistics.median(v)
-        return {'median': med, 'min': min(v), 'max': max(v),
-                'spread_pct': 100 * (max(v) - min(v)) / med, 'runs': v}
+        """The figures bench_common.h gives for rankbench's runs."""
+        s = sorted(v)
+        med = statistics.median(s)
+        half = len(s) // 2
+        return {'median': med, 'min': s[0], 'max': s[-1],
+                'q1': statistics.median(s[:half]) if half else med,
+                'q3': statistics.median(s[(len(s) + 1) // 2:]) if half
+                else med,
+                'mad': statistics.median(abs(x - med) for x in s),
+                'samples': v}
 
     out = {
         'bench': 'torch_encoder_throughput',
