@@ -115,6 +115,32 @@ __device__ float block_reduce(float v, bool is_max, float *shared)
 
 /* ---- kernels ---- */
 
+/* LayerNorm of one row whose elements threadIdx.x + i * BLOCK this thread
+ * holds in v (sum: their sum), scaled and shifted, stored at out. */
+template <typename T>
+__device__ void normalize_row(const float (&v)[LN_PER_THREAD], float sum,
+                              const float *gamma, const float *beta, T *out,
+                              int hidden, float eps, float *red)
+{
+    float mean = block_reduce(sum, false, red) / hidden, q = 0;
+
+#pragma unroll
+    for (int i = 0; i < LN_PER_THREAD; i++) {
+        int j = threadIdx.x + i * BLOCK;
+
+        if (j < hidden)
+            q += (v[i] - mean) * (v[i] - mean);
+    }
+    float inv = rsqrtf(block_reduce(q, false, red) / hidden + eps);
+#pragma unroll
+    for (int i = 0; i < LN_PER_THREAD; i++) {
+        int j = threadIdx.x + i * BLOCK;
+
+        if (j < hidden)
+            out[j] = from_f<T>((v[i] - mean) * inv * gamma[j] + beta[j]);
+    }
+}
+
 /* Row r of a padded batch: LayerNorm(word[id] + pos[r % len] + type0). */
 template <typename T>
 __global__ void k_embed(const int32_t *ids, const float *word,
@@ -127,7 +153,7 @@ __global__ void k_embed(const int32_t *ids, const float *word,
     int p = (int)(row % (size_t)seq);
     const float *w = word + (size_t)ids[row] * hidden;
     const float *pp = pos + (size_t)p * hidden;
-    float v[LN_PER_THREAD], s = 0, q = 0;
+    float v[LN_PER_THREAD], s = 0;
 
 #pragma unroll
     for (int i = 0; i < LN_PER_THREAD; i++) {
@@ -136,23 +162,7 @@ __global__ void k_embed(const int32_t *ids, const float *word,
         v[i] = j < hidden ? w[j] + pp[j] + type[j] : 0.0f;
         s += v[i];
     }
-    float mean = block_reduce(s, false, red) / hidden;
-#pragma unroll
-    for (int i = 0; i < LN_PER_THREAD; i++) {
-        int j = threadIdx.x + i * BLOCK;
-
-        if (j < hidden)
-            q += (v[i] - mean) * (v[i] - mean);
-    }
-    float inv = rsqrtf(block_reduce(q, false, red) / hidden + eps);
-#pragma unroll
-    for (int i = 0; i < LN_PER_THREAD; i++) {
-        int j = threadIdx.x + i * BLOCK;
-
-        if (j < hidden)
-            out[row * hidden + j] =
-                from_f<T>((v[i] - mean) * inv * gamma[j] + beta[j]);
-    }
+    normalize_row<T>(v, s, gamma, beta, out + row * hidden, hidden, eps, red);
 }
 
 /* out = LayerNorm(a + bias + res); out may be a, not res. */
@@ -163,7 +173,7 @@ __global__ void k_layernorm(const T *a, const float *bias, const T *res,
 {
     __shared__ float red[33];
     size_t row = blockIdx.x;
-    float v[LN_PER_THREAD], s = 0, q = 0;
+    float v[LN_PER_THREAD], s = 0;
 
 #pragma unroll
     for (int i = 0; i < LN_PER_THREAD; i++) {
@@ -173,23 +183,7 @@ __global__ void k_layernorm(const T *a, const float *bias, const T *res,
                             to_f(res[row * hidden + j]) : 0.0f;
         s += v[i];
     }
-    float mean = block_reduce(s, false, red) / hidden;
-#pragma unroll
-    for (int i = 0; i < LN_PER_THREAD; i++) {
-        int j = threadIdx.x + i * BLOCK;
-
-        if (j < hidden)
-            q += (v[i] - mean) * (v[i] - mean);
-    }
-    float inv = rsqrtf(block_reduce(q, false, red) / hidden + eps);
-#pragma unroll
-    for (int i = 0; i < LN_PER_THREAD; i++) {
-        int j = threadIdx.x + i * BLOCK;
-
-        if (j < hidden)
-            out[row * hidden + j] =
-                from_f<T>((v[i] - mean) * inv * gamma[j] + beta[j]);
-    }
+    normalize_row<T>(v, s, gamma, beta, out + row * hidden, hidden, eps, red);
 }
 
 /* qkv [rows, 3H] plus bias into q, k, v laid out [batch, heads, seq, d];

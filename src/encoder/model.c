@@ -39,6 +39,21 @@ static json_t *read_json(const char *path, rb_error *err)
     return root;
 }
 
+/* Read folder/name when it exists. *path is the file's path (the caller
+ * frees it); *root stays NULL when there is no such file. */
+static int read_optional_json(const char *folder, const char *name,
+                              char **path, json_t **root, rb_error *err)
+{
+    *root = NULL;
+    *path = rb_path_join(folder, name);
+    if (!*path)
+        return rb_error_oom(err);
+    if (!rb_path_exists(*path))
+        return 0;
+    *root = read_json(*path, err);
+    return *root ? 0 : -1;
+}
+
 /* ---- config.json ---- */
 
 static int get_int(const json_t *obj, const char *path, const char *key,
@@ -217,20 +232,18 @@ static int get_token(const json_t *obj, const char *path, const char *key,
 static int read_tokenizer_config(rb_model *m, rb_wordpiece_options *opt,
                                  double *model_max, rb_error *err)
 {
-    char *path = rb_path_join(m->dir, "tokenizer_config.json");
-    json_t *root = NULL, *v;
+    char *path;
+    json_t *root, *v;
     int rc = -1;
 
     *model_max = 0;
-    if (!path)
-        return rb_error_oom(err);
-    if (!rb_path_exists(path)) {
+    if (read_optional_json(m->dir, "tokenizer_config.json", &path, &root,
+                           err) < 0)
+        goto done;
+    if (!root) {
         rc = 0;        /* BERT's defaults: lowercase, strip accents */
         goto done;
     }
-    root = read_json(path, err);
-    if (!root)
-        goto done;
     if (!json_is_object(root)) {
         rb_error_set(err, "%s: not a JSON object", path);
         goto done;
@@ -362,20 +375,18 @@ done:
 static int read_sentence_bert_config(rb_model *m, const char *folder,
                                      int *found, rb_error *err)
 {
-    char *path = rb_path_join(folder, "sentence_bert_config.json");
-    json_t *root = NULL, *v;
+    char *path;
+    json_t *root, *v;
     int rc = -1;
 
-    if (!path)
-        return rb_error_oom(err);
-    if (!rb_path_exists(path)) {
+    if (read_optional_json(folder, "sentence_bert_config.json", &path,
+                           &root, err) < 0)
+        goto done;
+    if (!root) {
         rc = 0;
         goto done;
     }
     *found = 1;
-    root = read_json(path, err);
-    if (!root)
-        goto done;
     v = json_object_get(root, "max_seq_length");
     if (v && !json_is_null(v)) {
         if (!json_is_integer(v) || json_integer_value(v) < 2) {
@@ -400,21 +411,18 @@ done:
  * that subfolder the one the model's own files are read from. */
 static int read_modules(rb_model *m, rb_error *err)
 {
-    char *path = rb_path_join(m->dir, "modules.json");
-    json_t *root = NULL, *mod;
+    char *path;
+    json_t *root, *mod;
     const char *pooling_path = NULL, *transformer_path = "";
     size_t i;
     int rc = -1;
 
-    if (!path)
-        return rb_error_oom(err);
-    if (!rb_path_exists(path)) {
+    if (read_optional_json(m->dir, "modules.json", &path, &root, err) < 0)
+        goto done;
+    if (!root) {
         rc = 0;
         goto done;
     }
-    root = read_json(path, err);
-    if (!root)
-        goto done;
     if (!json_is_array(root)) {
         rb_error_set(err, "%s: not a JSON array", path);
         goto done;
