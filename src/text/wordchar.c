@@ -1,17 +1,17 @@
-#include "text/unicode.h"
+#include "text/wordchar.h"
 
 #include <stddef.h>
 
-#include "text/unicode_data.h"
+#include "text/wordchar_data.h"
 
 #define COUNT(a) (sizeof (a) / sizeof (a)[0])
 
-const char *rb_unicode_version(void)
+const char *rb_wordchar_unicode_version(void)
 {
-    return RB_UNICODE_VERSION;
+    return RB_WORDCHAR_UNICODE_VERSION;
 }
 
-int rb_unicode_is_word(uint32_t cp)
+int rb_wordchar_is_word(uint32_t cp)
 {
     size_t lo = 0, hi = COUNT(rb_word_ranges);
 
@@ -30,7 +30,7 @@ int rb_unicode_is_word(uint32_t cp)
     return lo > 0 && cp <= rb_word_ranges[lo - 1][1];
 }
 
-uint32_t rb_unicode_lower(uint32_t cp)
+uint32_t rb_wordchar_lower(uint32_t cp)
 {
     size_t lo = 0, hi = COUNT(rb_lower_runs);
     const int32_t *run;

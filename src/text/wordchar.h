@@ -1,9 +1,9 @@
-#ifndef RB_UNICODE_H
-#define RB_UNICODE_H
+#ifndef RB_WORDCHAR_H
+#define RB_WORDCHAR_H
 
 /*
  * The two Unicode properties text analysis needs, from tables generated
- * out of the Unicode Character Database (tools/gen_unicode_tables.py):
+ * out of the Unicode Character Database (tools/gen_wordchar_tables.py):
  * whether a code point belongs in a word, and its simple lowercase
  * mapping.
  */
@@ -11,15 +11,15 @@
 #include <stdint.h>
 
 /* The Unicode version the tables were generated from, e.g. "14.0.0". */
-const char *rb_unicode_version(void);
+const char *rb_wordchar_unicode_version(void);
 
 /* 1 when cp is a letter, mark or number (general category L*, M* or N*),
  * else 0. Everything else (punctuation, symbols, spaces, controls,
  * unassigned code points, U+FFFD) separates words. */
-int rb_unicode_is_word(uint32_t cp);
+int rb_wordchar_is_word(uint32_t cp);
 
 /* The simple lowercase mapping of cp (UnicodeData.txt field 13: one code
  * point to one code point, no context), or cp itself when it has none. */
-uint32_t rb_unicode_lower(uint32_t cp);
+uint32_t rb_wordchar_lower(uint32_t cp);
 
 #endif
