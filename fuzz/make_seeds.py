@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""Write seed inputs for the fuzz targets: OUT/NAME/... for each target.
+
+Seeds come from the bundled sample dataset, from ../shared when it is
+present (read at run time; nothing from it is stored in the repository),
+and from small hand-made cases at the edges of each format. The loader
+targets take one leading byte of options, so their seeds carry one.
+
+    make_seeds.py OUT [SOURCE_DIR [SHARED_DIR]]
+"""
+
+import gzip
+import json
+import os
+import sys
+
+
+def head(path, n):
+    """The first n lines of a text file, or [] when it is absent."""
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            lines = []
+            for line in f:
+                lines.append(line)
+                if len(lines) == n:
+                    break
+            return lines
+    except OSError:
+        return []
+
+
+class Seeds:
+    def __init__(self, out):
+        self.out = out
+        self.count = 0
+
+    def add(self, target, name, data):
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        folder = os.path.join(self.out, target)
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, name), "wb") as f:
+            f.write(data)
+        self.count += 1
+
+
+def loader_seeds(seeds, target, name, text):
+    """A loader seed in each option mode (strict, skip corpus)."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    for opt in (0, 1, 2):
+        seeds.add(target, "%s.%d" % (name, opt), bytes([opt]) + data)
+
+
+def corpus_seeds(seeds, src):
+    sample = head(os.path.join(src, "datasets/sample/corpus.jsonl"), 12)
+    loader_seeds(seeds, "corpus", "sample", "".join(sample))
+    loader_seeds(seeds, "corpus", "sample-crlf",
+                 "".join(l.rstrip("\n") + "\r\n" for l in sample[:4]))
+    loader_seeds(seeds, "corpus", "sample-gz",
+                 gzip.compress("".join(sample[:6]).encode(), mtime=0))
+    loader_seeds(seeds, "corpus", "edges", "".join([
+        '{"_id": "d1", "title": null, "text": ""}\n',
+        '\n   \n',
+        '{"_id": "d2", "text": "caf\\u00e9 \\ud83d\\ude00", '
+        '"metadata": {"url": "x", "n": [1, 2.5e3, true]}}\n',
+        '{"_id": "q1", "title": "t", "text": "no newline at end"}',
+    ]))
+    # A line longer than the reader's 64 KiB chunk.
+    loader_seeds(seeds, "corpus", "long-line",
+                 '{"_id": "d1", "text": "%s"}\n{"_id": "d2", "text": "b"}\n'
+                 % ("w " * 40000))
+
+
+def queries_seeds(seeds, src):
+    sample = head(os.path.join(src, "datasets/sample/queries.jsonl"), 8)
+    loader_seeds(seeds, "queries", "sample",
+                 '{"_id": "q1", "text": "solar"}\n' + "".join(sample))
+    loader_seeds(seeds, "queries", "edges",
+                 '{"_id": "q1", "text": "", "metadata": null}\n'
+                 '{"_id": "q2", "text": "\\t tabs \\n newlines"}\n')
+
+
+def beir_qrels_seeds(seeds, src):
+    header = "query-id\tcorpus-id\tscore\n"
+    loader_seeds(seeds, "beir_qrels", "good",
+                 header + "q1\td1\t1\nq1\td2\t0\nq2\tq1\t2\n")
+    loader_seeds(seeds, "beir_qrels", "edges",
+                 header + "q1\td1\t-1\n\nq1\tnope\t+3\nq9\td1\t1\r\n")
+    sample = head(os.path.join(src, "datasets/sample/qrels/test.tsv"), 10)
+    loader_seeds(seeds, "beir_qrels", "sample", "".join(sample))
+
+
+def trec_qrels_seeds(seeds, src, shared):
+    seeds.add("trec_qrels", "small", "1 0 a 2\n1 0 b 0\n2 0 x -1\n")
+    seeds.add("trec_qrels", "spaces", "  1\t0  a   2  \r\n\n3 Q0 b 1")
+    seeds.add("trec_qrels", "beir",
+              "query-id\tcorpus-id\tscore\nq1\td1\t1\nq1\td2\t2\n")
+    for name in ("edge.qrels", "cranfield.qrels"):
+        lines = head(os.path.join(shared, "golden", name), 40)
+        if lines:
+            seeds.add("trec_qrels", name, "".join(lines))
+
+
+def trec_run_seeds(seeds, src, shared):
+    seeds.add("trec_run", "small",
+              "1 Q0 a 1 3.0 t\n1 Q0 b 2 2.0 t\n1 Q0 c 3 1 t\n"
+              "2 Q0 y 1 1e-3 t\n3 Q0 2 1 -0.5 t\n")
+    seeds.add("trec_run", "ties",
+              "1 Q0 b 1 1 t\n1 Q0 a 2 1 t\n1 Q0 c 3 1 t\n1 Q0 d 4 1 t\n")
+    seeds.add("trec_run", "formats",
+              "1\tQ0\ta\t0\t1.7976931348623157e308\ttag\r\n"
+              "1 Q0 b 9 -2.2250738585072014E-308 tag\n\n"
+              "3 Q0 3 1 +0.1234567890123456789 tag")
+    for name in ("edge.run", "cranfield-bm25-top100.run"):
+        lines = head(os.path.join(shared, "golden", name), 60)
+        if lines:
+            seeds.add("trec_run", name, "".join(lines))
+
+
+def results_doc():
+    per_query = {"q1": {"map": 0.5, "ndcg_cut_10": 0.61, "num_ret": 10},
+                 "q2": {"map": 0.25, "ndcg_cut_10": 0.4, "num_ret": 10}}
+    return {
+        "schema": "rankbench.results", "schema_version": 1,
+        "tool": {"name": "rankbench", "version": "0.1.0", "commit": "x"},
+        "created": "2026-01-01T00:00:00Z", "host": "h",
+        "dataset": {"name": "sample", "path": "datasets/sample",
+                    "split": "test", "fingerprint": "0" * 64,
+                    "documents": 324, "queries": 48,
+                    "evaluated_queries": 40},
+        "config": {"k": 1000, "threads": 2, "ignore_identical_ids": True},
+        "measures": ["num_q", "num_ret", "map", "ndcg_cut_10"],
+        "retrievers": [{
+            "name": "bm25", "config": {"k1": 0.9, "b": 0.4},
+            "timings": {"index_s": 0.01, "search_s": 0.002},
+            "run_file": "runs/bm25.trec", "dropped_identical": 0,
+            "dropped_identical_relevant": 0,
+            "metrics": {"num_q": 2, "num_ret": 20, "map": 0.375,
+                        "ndcg_cut_10": 0.505},
+            "per_query": per_query}],
+        "comparisons": [],
+    }
+
+
+def results_seeds(seeds):
+    doc = results_doc()
+    seeds.add("results", "good", json.dumps(doc, indent=2))
+    seeds.add("results", "compact", json.dumps(doc))
+    doc["schema_version"] = 2
+    seeds.add("results", "version2", json.dumps(doc))
+    seeds.add("results", "minimal",
+              '{"schema": "rankbench.results", "schema_version": 1, '
+              '"retrievers": [{"name": "x", "metrics": {"map": 1e400}}]}')
+    seeds.add("results", "notobject", "[1, 2, 3]\n")
+
+
+def run_config_seeds(seeds):
+    seeds.add("run_config", "full", json.dumps({
+        "datasets": ["datasets/sample",
+                     {"path": "datasets/sample", "split": "dev"}],
+        "retrievers": ["bm25", {"name": "bm25-b", "type": "bm25",
+                                "k1": 0.9, "b": 0.4},
+                       {"name": "hybrid", "fuse": ["bm25", "bm25-b"]}],
+        "k": 100, "out": "results/x", "split": "test",
+        "baseline": "bm25"}, indent=1))
+    seeds.add("run_config", "small", '{"retrievers": ["ilike"], "k": 10}')
+    seeds.add("run_config", "bad-types",
+              '{"datasets": "x", "retrievers": {"a": 1}, "k": -1}')
+    seeds.add("run_config", "empty", "{}")
+
+
+def measure_spec_seeds(seeds):
+    specs = ["map", "P.5,10", "ndcg_cut.10,100,1000", "recall.1000",
+             "map_cut.5", "success.1,5,10", "all_trec", "official",
+             "iprec_at_recall", "Rprec", "bpref", "gm_map", "ndcg",
+             "recip_rank", "num_q", "num_rel_ret", "P.0", "P.",
+             "P.1,1,1", "ndcg_cut.2147483648"]
+    for i, spec in enumerate(specs):
+        seeds.add("measure_spec", "spec%02d" % i, spec)
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit("usage: make_seeds.py OUT [SOURCE_DIR [SHARED_DIR]]")
+    out = sys.argv[1]
+    here = os.path.dirname(os.path.abspath(__file__))
+    src = sys.argv[2] if len(sys.argv) > 2 else os.path.dirname(here)
+    shared = (sys.argv[3] if len(sys.argv) > 3
+              else os.path.join(src, "..", "shared"))
+    seeds = Seeds(out)
+    corpus_seeds(seeds, src)
+    queries_seeds(seeds, src)
+    beir_qrels_seeds(seeds, src)
+    trec_qrels_seeds(seeds, src, shared)
+    trec_run_seeds(seeds, src, shared)
+    results_seeds(seeds)
+    run_config_seeds(seeds)
+    measure_spec_seeds(seeds)
+    print("make_seeds: %d seeds in %s" % (seeds.count, out))
+
+
+if __name__ == "__main__":
+    main()
