@@ -190,10 +190,13 @@ static int parse_config_file(run_config *cfg, const char *path,
                              rb_error *err)
 {
     json_error_t jerr;
+    long failed = rb_mem_failures();
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
     json_t *v, *item;
     size_t i;
 
+    if (!root && rb_mem_failures() != failed)
+        return rb_error_oom(err);
     if (!root) {
         if (jerr.line > 0)
             return rb_error_set(err, "%s:%d: %s", path, jerr.line,
