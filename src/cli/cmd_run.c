@@ -447,11 +447,12 @@ static int run_one(const run_config *cfg, const retriever_spec *spec,
                 "of them judged relevant (--keep-identical-ids keeps them)",
                 ds->name, spec->name, ev->dropped_identical,
                 ev->dropped_identical_relevant);
-    timings = json_pack("{s:f, s:f, s:f, s:f}", "index_s", t_index,
+    timings = json_pack("{s:f, s:f, s:f, s:f, s:i}", "index_s", t_index,
                         "search_s", t_search, "queries_per_s",
                         t_search > 0 ? (double)ds->neval / t_search : 0.0,
                         "docs_per_s",
-                        t_index > 0 ? (double)ds->ndocs / t_index : 0.0);
+                        t_index > 0 ? (double)ds->ndocs / t_index : 0.0,
+                        "threads", ctx->threads);
     if (rb_results_add_retriever(results, spec->name,
                                  spec->ops->describe(state), timings, ev,
                                  err) < 0)
@@ -514,9 +515,9 @@ static int run_dataset(const run_config *cfg, const char *path,
     }
     if (rb_mkdirs(runs_dir, err) < 0)
         goto done;
-    config = json_pack("{s:I, s:i, s:b, s:s}", "k", (json_int_t)cfg->k,
-                       "threads", ctx.threads, "ignore_identical_ids",
-                       !cfg->keep_identical, "split", ds->split);
+    config = json_pack("{s:I, s:b, s:s}", "k", (json_int_t)cfg->k,
+                       "ignore_identical_ids", !cfg->keep_identical,
+                       "split", ds->split);
     if (cfg->config_json)
         json_object_set(config, "experiment", cfg->config_json);
     results = rb_results_new(ds, config);
