@@ -7,7 +7,7 @@ packages=(
     build-essential cmake pkg-config git
     libjansson-dev zlib1g-dev libssl-dev libpq-dev libopenblas-dev
     libstemmer-dev libcurl4-openssl-dev libzip-dev
-    gnuplot-nox postgresql-15 postgresql-contrib-15
+    gnuplot-nox fonts-dejavu-core postgresql-15
     python3 python3-numpy python3-scipy
     clang
 )

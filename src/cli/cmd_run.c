@@ -504,7 +504,8 @@ done:
 }
 
 static int run_dataset(const run_config *cfg, const char *path,
-                       const rb_context *base_ctx, rb_error *err)
+                       const rb_context *base_ctx, char **kept_out_dir,
+                       rb_error *err)
 {
     rb_load_options lopt = {cfg->split, cfg->strict, 0};
     rb_dataset *ds;
@@ -564,6 +565,8 @@ static int run_dataset(const run_config *cfg, const char *path,
     printf("\nresults: %s\n", results_path);
     if (cfg->plots && rb_run_hook_plots(results, out_dir, err) < 0)
         goto done;
+    *kept_out_dir = out_dir;
+    out_dir = NULL;
     rc = 0;
 done:
     for (i = 0; i < done.n; i++)
@@ -647,6 +650,7 @@ int rb_cmd_run(int argc, char **argv)
     const char *retrievers = NULL, *config = NULL;
     const char *qprefix = NULL, *dprefix = NULL;
     const char **sets = NULL;
+    char **out_dirs = NULL;
     size_t nsets = 0, i;
     int c, status = 1;
 
@@ -751,15 +755,32 @@ int rb_cmd_run(int argc, char **argv)
     if (rb_run_hook_pg_setup(cfg.pg, cfg.pg_temp, &ctx.pg_conninfo,
                              &err) < 0)
         goto fail;
+    out_dirs = rb_calloc(cfg.ndatasets, sizeof *out_dirs);
+    if (!out_dirs) {
+        rb_error_oom(&err);
+        goto fail;
+    }
     status = 0;
     for (i = 0; i < cfg.ndatasets; i++) {
-        if (run_dataset(&cfg, cfg.datasets[i], &ctx, &err) < 0) {
+        if (run_dataset(&cfg, cfg.datasets[i], &ctx, &out_dirs[i],
+                        &err) < 0) {
             fprintf(stderr, "rankbench: error: %s\n", err.msg);
             rb_error_clear(&err);
             status = 1;
             break;
         }
     }
+    if (status == 0 && cfg.plots && cfg.ndatasets > 1 &&
+        rb_run_hook_plots_datasets((const char *const *)out_dirs,
+                                   cfg.ndatasets,
+                                   cfg.out ? cfg.out : "results",
+                                   &err) < 0) {
+        fprintf(stderr, "rankbench: error: %s\n", err.msg);
+        status = 1;
+    }
+    for (i = 0; i < cfg.ndatasets; i++)
+        rb_free(out_dirs[i]);
+    rb_free(out_dirs);
     rb_run_hook_pg_teardown();
     free_config(&cfg);
     rb_free(sets);

@@ -32,8 +32,12 @@ const char *rb_run_hook_marker(const json_t *results, const json_t *entry,
 /* A line under the table explaining the markers, if any. */
 void rb_run_hook_table_note(const json_t *results);
 
-/* Charts and report page into out_dir. */
+/* Charts into out_dir/plots and the report page out_dir/report.md. */
 int rb_run_hook_plots(const json_t *results, const char *out_dir,
                       rb_error *err);
+/* With several datasets, after each has its out_dir (parent/NAME): the
+ * chart across them in parent/plots and the overview parent/report.md. */
+int rb_run_hook_plots_datasets(const char *const *out_dirs, size_t n,
+                               const char *parent, rb_error *err);
 
 #endif
