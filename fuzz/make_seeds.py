@@ -12,6 +12,7 @@ targets take one leading byte of options, so their seeds carry one.
 import gzip
 import json
 import os
+import subprocess
 import sys
 
 
@@ -154,6 +155,36 @@ def results_seeds(seeds):
     seeds.add("results", "notobject", "[1, 2, 3]\n")
 
 
+def plot_results_seeds(seeds, src):
+    doc = results_doc()
+    seeds.add("plot_results", "one", json.dumps(doc))
+    second = json.loads(json.dumps(doc["retrievers"][0]))
+    second["name"] = "ilike"
+    second["metrics"]["ndcg_cut_10"] = 0.3
+    for q in second["per_query"].values():
+        q["ndcg_cut_10"] = q["ndcg_cut_10"] / 2
+    doc["retrievers"].append(second)
+    for r in doc["retrievers"]:
+        r["metrics"].update({"P_10": 0.2, "recall_100": 0.7,
+                             "recall_10": 0.4, "recall_1000": 0.9})
+        r["timings"].update({"queries_per_s": 900.0, "docs_per_s": 1e5})
+    seeds.add("plot_results", "two", json.dumps(doc, indent=2))
+    # Results from the chart tests' own generator, when it is present.
+    gen = os.path.join(src, "tests", "make_results.py")
+    if not os.path.exists(gen):
+        return
+    variants = [["--retrievers", "3", "--queries", "5"],
+                ["--retrievers", "1", "--no-per-query"],
+                ["--retrievers", "4", "--name-length", "30",
+                 "--cutoffs", "1,10,100", "--no-timings"]]
+    for i, extra in enumerate(variants):
+        out = os.path.join(seeds.out, "gen-results-%d.json" % i)
+        subprocess.run([sys.executable, gen, out] + extra, check=True)
+        with open(out, "rb") as f:
+            seeds.add("plot_results", "gen%d" % i, f.read())
+        os.remove(out)
+
+
 def run_config_seeds(seeds):
     seeds.add("run_config", "full", json.dumps({
         "datasets": ["datasets/sample",
@@ -194,6 +225,7 @@ def main():
     trec_qrels_seeds(seeds, src, shared)
     trec_run_seeds(seeds, src, shared)
     results_seeds(seeds)
+    plot_results_seeds(seeds, src)
     run_config_seeds(seeds)
     measure_spec_seeds(seeds)
     print("make_seeds: %d seeds in %s" % (seeds.count, out))
