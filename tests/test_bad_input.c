@@ -289,6 +289,71 @@ static void test_bad_dataset_files(void)
                   "utf8qrels/qrels/test.tsv: invalid UTF-8 in document id");
 }
 
+/* The loader's messages for cases test_loader checks in part, in full. */
+static void test_dataset_messages_in_full(void)
+{
+    static const char header[] = "query-id\tcorpus-id\tscore\n";
+    char qrels[200];
+    rb_error err = {0};
+
+    check_dataset("json", "{\"_id\": \"d1\", \"text\": \"a\"}\n{oops\n",
+                  NULL, NULL, "json/corpus.jsonl:2: not valid JSON: string "
+                  "or '}' expected near 'oops'");
+    check_dataset("utf8", "{\"_id\": \"d1\", \"text\": \"caf\xc3\"}\n",
+                  NULL, NULL, "utf8/corpus.jsonl:1: invalid UTF-8 at byte 27");
+    check_dataset("header", NULL, NULL, "q1\td1\t1\n",
+                  "header/qrels/test.tsv:1: missing header line "
+                  "\"query-id<TAB>corpus-id<TAB>score\"");
+    snprintf(qrels, sizeof qrels, "%sq1\td1\n", header);
+    check_dataset("columns", NULL, NULL, qrels,
+                  "columns/qrels/test.tsv:2: expected 3 tab-separated "
+                  "columns (query-id, corpus-id, score)");
+    snprintf(qrels, sizeof qrels, "%sq1\td1\t1\nq1\td1\t2\n", header);
+    check_dataset("twice", NULL, NULL, qrels,
+                  "twice/qrels/test.tsv:3: duplicate judgment for query "
+                  "\"q1\" and document \"d1\"");
+    {
+        char *gone = rb_path_join(tmp_root, "gone");
+
+        CHECK(rb_dataset_load(gone, NULL, &err) == NULL);
+        check_message("missing folder", err.msg,
+                      "gone: no such dataset folder");
+        rb_free(gone);
+    }
+}
+
+/* Truncated gzip in the loader: the line where the data ran out. */
+static void test_truncated_gzip_corpus(void)
+{
+    char *dir = rb_path_join(tmp_root, "truncgz"), *path;
+    char line[64];
+    rb_error err = {0};
+    gzFile gz;
+    struct stat st;
+    int i;
+
+    check_dataset("truncgz", "", NULL, NULL,
+                  "truncgz/corpus.jsonl: no documents found");
+    path = rb_path_join(dir, "corpus.jsonl");
+    unlink(path);
+    rb_free(path);
+    path = rb_path_join(dir, "corpus.jsonl.gz");
+    gz = gzopen(path, "wb");
+    for (i = 0; i < 3000; i++) {
+        snprintf(line, sizeof line, "{\"_id\": \"d%d\", \"text\": \"%d\"}\n",
+                 i, i * 7919);
+        gzputs(gz, line);
+    }
+    gzclose(gz);
+    stat(path, &st);
+    CHECK(truncate(path, st.st_size / 2) == 0);
+    CHECK(rb_dataset_load(dir, NULL, &err) == NULL);
+    CHECK(strstr(err.msg, "truncgz/corpus.jsonl.gz:") != NULL);
+    CHECK(strstr(err.msg, ": compressed data is truncated") != NULL);
+    rb_free(path);
+    rb_free(dir);
+}
+
 static void test_corrupt_gzip_corpus(void)
 {
     static const char corrupt[] =
@@ -305,6 +370,48 @@ static void test_corrupt_gzip_corpus(void)
         check_message("corrupt gzip", err.msg,
                       "corruptgz/corpus.jsonl:1: corrupt compressed data "
                       "(invalid block type)");
+        rb_free(dir);
+    }
+}
+
+/* With strict loading, a judgment naming an unknown document or query is
+ * an error (without, it is counted and warned about). */
+static void test_strict_unknown_ids(void)
+{
+    static const char unknown_doc[] =
+        "query-id\tcorpus-id\tscore\nq1\td1\t1\nq1\tnope\t1\n";
+    static const char unknown_query[] =
+        "query-id\tcorpus-id\tscore\nq1\td1\t1\nq9\td1\t1\n";
+    rb_load_options strict = {NULL, 1, 0};
+    const char *names[] = {"strictdoc", "strictquery"};
+    const char *qrels[] = {unknown_doc, unknown_query};
+    const char *want[] = {
+        "strictdoc/qrels/test.tsv: document \"nope\" judged for query "
+        "\"q1\" is not in corpus.jsonl",
+        "strictquery/qrels/test.tsv: query \"q9\" is not in queries.jsonl",
+    };
+    size_t i;
+
+    for (i = 0; i < 2; i++) {
+        char *dir = rb_path_join(tmp_root, names[i]), sub[600];
+        rb_error err = {0};
+        rb_dataset *ds;
+
+        snprintf(sub, sizeof sub, "%s/qrels", dir);
+        rb_mkdirs(sub, NULL);
+        snprintf(sub, sizeof sub, "%s/corpus.jsonl", names[i]);
+        rb_free(put(sub, "{\"_id\": \"d1\", \"text\": \"a\"}\n", 0));
+        snprintf(sub, sizeof sub, "%s/queries.jsonl", names[i]);
+        rb_free(put(sub, "{\"_id\": \"q1\", \"text\": \"a\"}\n", 0));
+        snprintf(sub, sizeof sub, "%s/qrels/test.tsv", names[i]);
+        rb_free(put(sub, qrels[i], 0));
+        ds = rb_dataset_load(dir, NULL, &err);
+        CHECK(ds != NULL);
+        rb_dataset_free(ds);
+        ds = rb_dataset_load(dir, &strict, &err);
+        CHECK(ds == NULL);
+        check_message(names[i], err.msg, want[i]);
+        rb_dataset_free(ds);
         rb_free(dir);
     }
 }
@@ -342,7 +449,10 @@ int main(void)
     RUN_TEST(test_bad_results_files);
     RUN_TEST(test_unreadable_files);
     RUN_TEST(test_bad_dataset_files);
+    RUN_TEST(test_dataset_messages_in_full);
+    RUN_TEST(test_truncated_gzip_corpus);
     RUN_TEST(test_corrupt_gzip_corpus);
+    RUN_TEST(test_strict_unknown_ids);
     RUN_TEST(test_bad_dataset_layout);
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmp_root);
     if (system(cmd) != 0)
