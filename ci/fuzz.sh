@@ -59,10 +59,11 @@ mkdir -p "$build/fuzz-artifacts" "$build/fuzz-logs"
 
 dict_of() {
     case $1 in
-        corpus|queries|results|run_config|plot_results)
+        corpus|queries|results|run_config|plot_results|dataset_check)
             echo fuzz/dict/json.dict ;;
         trec_run|trec_qrels|beir_qrels) echo fuzz/dict/trec.dict ;;
         measure_spec) echo fuzz/dict/measure.dict ;;
+        import_trec) echo fuzz/dict/sgml.dict ;;
         *) [ -f "fuzz/dict/$1.dict" ] && echo "fuzz/dict/$1.dict" ;;
     esac
     return 0

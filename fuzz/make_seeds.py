@@ -10,10 +10,13 @@ targets take one leading byte of options, so their seeds carry one.
 """
 
 import gzip
+import io
 import json
 import os
 import subprocess
 import sys
+import warnings
+import zipfile
 
 
 def head(path, n):
@@ -185,6 +188,82 @@ def plot_results_seeds(seeds, src):
         os.remove(out)
 
 
+def zip_bytes(entries):
+    """A zip archive of (name, data or None for a folder, mode) entries."""
+    buf = io.BytesIO()
+    warnings.simplefilter("ignore", UserWarning)    # duplicate names
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data, mode in entries:
+            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED if data else \
+                zipfile.ZIP_STORED
+            info.external_attr = (mode or (0o40755 if data is None
+                                           else 0o100644)) << 16
+            z.writestr(info, data or b"")
+    return buf.getvalue()
+
+
+def unzip_seeds(seeds, src):
+    corpus = "".join(head(os.path.join(src, "datasets/sample/corpus.jsonl"),
+                          5)).encode()
+    beir = [("sample/", None, 0), ("sample/corpus.jsonl", corpus, 0),
+            ("sample/queries.jsonl", b'{"_id": "q1", "text": "x"}\n', 0),
+            ("sample/qrels/", None, 0),
+            ("sample/qrels/test.tsv",
+             b"query-id\tcorpus-id\tscore\nq1\tdoc0001\t1\n", 0)]
+    seeds.add("unzip", "beir", zip_bytes(beir))
+    seeds.add("unzip", "macos", zip_bytes(
+        beir[:2] + [("__MACOSX/sample/._corpus.jsonl", b"\0\5", 0)]))
+    seeds.add("unzip", "dotdot", zip_bytes([("a/../../evil", b"x", 0)]))
+    seeds.add("unzip", "absolute", zip_bytes([("/tmp/evil", b"x", 0)]))
+    seeds.add("unzip", "backslash", zip_bytes([("a\\..\\evil", b"x", 0)]))
+    seeds.add("unzip", "symlink",
+              zip_bytes([("link", b"/etc/passwd", 0o120777)]))
+    seeds.add("unzip", "duplicate",
+              zip_bytes([("a", b"1", 0), ("a", b"2", 0)]))
+    seeds.add("unzip", "ratio", zip_bytes([("big", b"\0" * (3 << 20), 0)]))
+    seeds.add("unzip", "empty", zip_bytes([]))
+
+
+def import_trec_seeds(seeds):
+    topics = [
+        "<top>\n<num> Number: 301\n<title> solar wind\n<desc> Description:"
+        "\nparticles\n<narr> Narrative:\nrelevant\n</top>\n",
+        '<topics>\n<topic number="301" type="web">\n<query>solar</query>\n'
+        "<description>wind</description>\n</topic>\n</topics>\n",
+        "301\tsolar wind\n302\tmoon\n",
+    ]
+    docs = [
+        "<DOC>\n<DOCNO> D1 </DOCNO>\n<TEXT>\nsolar &amp; wind\n</TEXT>\n"
+        "</DOC>\n<DOC><DOCNO>D2</DOCNO><TITLE>t</TITLE>text</DOC>\n",
+        '{"_id": "D1", "title": "", "text": "solar"}\n'
+        '{"_id": "D2", "text": "moon"}\n',
+    ]
+    qrels = ["301 0 D1 1\n301 0 D2 0\n302 0 D2 2\n", "301 Q0 D9 1\n"]
+    n = 0
+    for which, group in ((0, topics), (1, qrels), (2, docs)):
+        for text in group:
+            for mode in (0, 5, 13, 26):
+                seeds.add("import_trec", "seed%02d" % n,
+                          bytes([which + 3 * mode]) + text.encode())
+                n += 1
+    seeds.add("import_trec", "latin1",
+              bytes([2 + 3 * 12]) + "<DOC><DOCNO>D1</DOCNO>caf\xe9"
+              "</DOC>".encode("latin-1"))
+
+
+def dataset_check_seeds(seeds, src):
+    corpus = "".join(head(os.path.join(src, "datasets/sample/corpus.jsonl"),
+                          6))
+    for sel, text in ((0, corpus), (1, '{"_id": "q1", "text": "x"}\n'),
+                      (2, "query-id\tcorpus-id\tscore\nq1\td1\t1\n"),
+                      (3, "query-id\tcorpus-id\tscore\nq2\tnope\t-1\n"),
+                      (0, '{"_id": "d1", "text": 1}\n{"_id": "d1"}\n')):
+        for strict in (0, 4):
+            seeds.add("dataset_check", "s%d-%d-%d" % (sel, strict, len(text)),
+                      bytes([sel + strict]) + text.encode())
+
+
 def run_config_seeds(seeds):
     seeds.add("run_config", "full", json.dumps({
         "datasets": ["datasets/sample",
@@ -226,6 +305,9 @@ def main():
     trec_run_seeds(seeds, src, shared)
     results_seeds(seeds)
     plot_results_seeds(seeds, src)
+    unzip_seeds(seeds, src)
+    import_trec_seeds(seeds)
+    dataset_check_seeds(seeds, src)
     run_config_seeds(seeds)
     measure_spec_seeds(seeds)
     print("make_seeds: %d seeds in %s" % (seeds.count, out))

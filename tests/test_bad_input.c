@@ -16,6 +16,7 @@
 #include "base/mem.h"
 #include "check.h"
 #include "data/dataset.h"
+#include "data/import_trec.h"
 #include "data/qrels.h"
 #include "data/run.h"
 #include "report/results.h"
@@ -416,6 +417,92 @@ static void test_strict_unknown_ids(void)
     }
 }
 
+/* Importing a TREC collection: inputs that would give a folder the loader
+ * refuses are refused by the importer, with the file and line. */
+static int import(const char *topics, size_t tlen, const char *qrels,
+                  size_t qlen, const char *docs, rb_error *err)
+{
+    char *t = put("imp-topics", topics, tlen), *q = put("imp-qrels", qrels,
+                                                         qlen);
+    char *d = put("imp-docs", docs, 0), *out = rb_path_join(tmp_root,
+                                                            "imported");
+    const char *doc_list[1] = {d};
+    rb_import_trec_options opt = {0};
+    rb_import_trec_summary sum;
+    int rc;
+
+    opt.topics = t;
+    opt.qrels = q;
+    opt.docs = doc_list;
+    opt.ndocs = 1;
+    opt.out = out;
+    opt.force = 1;
+    rc = rb_import_trec(&opt, &sum, err);
+    rb_free(t);
+    rb_free(q);
+    rb_free(d);
+    rb_free(out);
+    return rc;
+}
+
+static void test_import_refuses_what_cannot_load(void)
+{
+    static const char topics[] = "<top>\n<num> Number: 301\n<title> sun\n"
+                                 "</top>\n";
+    static const char nul_topics[] = "301\tsun\n30\0" "2\tmoon\n";
+    static const char qrels[] = "301 0 D1 1\n";
+    static const char nul_qrels[] = "301 0 D1 1\n301 0 D\0" "2 1\n";
+    static const char docs[] = "<DOC><DOCNO>D1</DOCNO><TEXT>sun</TEXT>"
+                               "</DOC>\n";
+    static const char nul_docs[] = "<DOC><DOCNO>D1</DOCNO><TEXT>s\0un"
+                                   "</TEXT></DOC>\n";
+    char *out = rb_path_join(tmp_root, "imported");
+    rb_error err = {0};
+
+    CHECK(import(nul_topics, sizeof nul_topics - 1, qrels, 0, docs,
+                 &err) < 0);
+    check_message("NUL in topics", err.msg,
+                  "imp-topics:2: contains a NUL byte");
+    rb_error_clear(&err);
+    CHECK(import(topics, 0, nul_qrels, sizeof nul_qrels - 1, docs,
+                 &err) < 0);
+    check_message("NUL in qrels", err.msg,
+                  "imp-qrels:2: contains a NUL byte");
+    rb_error_clear(&err);
+    CHECK(import(topics, 0, "999 0 D1 1\n", 0, docs, &err) < 0);
+    check_message("no judged topic", err.msg,
+                  "imp-qrels: no judgment names one of the topics");
+    CHECK(!rb_path_exists(out));
+    rb_error_clear(&err);
+    /* A NUL inside a document's text reads as a space. */
+    {
+        char *d = put("imp-nuldocs", nul_docs, sizeof nul_docs - 1);
+        char *t = put("imp-topics", topics, 0);
+        char *q = put("imp-qrels", qrels, 0);
+        const char *doc_list[1] = {d};
+        rb_import_trec_options opt = {0};
+        rb_import_trec_summary sum;
+        rb_dataset *ds;
+
+        opt.topics = t;
+        opt.qrels = q;
+        opt.docs = doc_list;
+        opt.ndocs = 1;
+        opt.out = out;
+        opt.force = 1;
+        CHECK(rb_import_trec(&opt, &sum, &err) == 0);
+        ds = rb_dataset_load(out, NULL, &err);
+        CHECK(ds != NULL);
+        if (ds)
+            CHECK_STR(ds->doc_texts[0], "s un");
+        rb_dataset_free(ds);
+        rb_free(d);
+        rb_free(t);
+        rb_free(q);
+    }
+    rb_free(out);
+}
+
 static void test_bad_dataset_layout(void)
 {
     rb_load_options split = {"../x", 0, 0};
@@ -453,6 +540,7 @@ int main(void)
     RUN_TEST(test_truncated_gzip_corpus);
     RUN_TEST(test_corrupt_gzip_corpus);
     RUN_TEST(test_strict_unknown_ids);
+    RUN_TEST(test_import_refuses_what_cannot_load);
     RUN_TEST(test_bad_dataset_layout);
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmp_root);
     if (system(cmd) != 0)
