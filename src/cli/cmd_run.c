@@ -493,7 +493,7 @@ static int run_one(const run_config *cfg, const retriever_spec *spec,
     run = NULL;
     rc = 0;
 done:
-    if (rc < 0)
+    if (rc < 0 && strncmp(err->msg, spec->name, strlen(spec->name)) != 0)
         rb_error_prefix(err, "%s", spec->name);
     rb_eval_free(ev);
     rb_run_free(run);

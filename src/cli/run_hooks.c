@@ -4,55 +4,66 @@
 #include <string.h>
 
 #include "base/fileio.h"
+#include "base/log.h"
 #include "base/mem.h"
+#include "report/compare.h"
 #include "report/plot.h"
 #include "report/report_md.h"
 #include "report/results.h"
+#include "retrieve/pg_temp.h"
+
+static rb_pg_temp *pg_cluster;
 
 int rb_run_hook_pg_setup(const char *conninfo, int pg_temp,
                          const char **out_conninfo, rb_error *err)
 {
-    if (pg_temp)
-        return rb_error_set(err, "--pg-temp: this build has no "
-                            "PostgreSQL support");
     *out_conninfo = conninfo;
+    if (!pg_temp)
+        return 0;
+    if (rb_pg_temp_start(&pg_cluster, err) < 0) {
+        rb_error_prefix(err, "--pg-temp");
+        return -1;
+    }
+    *out_conninfo = rb_pg_temp_conninfo(pg_cluster);
+    rb_info("throwaway PostgreSQL cluster started");
     return 0;
 }
 
 void rb_run_hook_pg_teardown(void)
 {
+    rb_pg_temp_stop(pg_cluster);
+    pg_cluster = NULL;
 }
 
 void rb_run_hook_emergency_stop(void)
 {
+    rb_pg_temp_stop_all_async();
 }
 
 int rb_run_hook_compare(json_t *results, const rb_dataset *ds,
                         const rb_run *const *runs, const char *const *names,
                         size_t nruns, const char *baseline, rb_error *err)
 {
-    (void)results;
-    (void)ds;
+    rb_compare_options opt = RB_COMPARE_OPTIONS_INIT;
+
     (void)runs;
     (void)names;
     (void)nruns;
-    (void)baseline;
-    (void)err;
-    return 0;
+    opt.per_query = 10;
+    return rb_compare_add_to_results(results, baseline, ds, &opt, err);
 }
 
 const char *rb_run_hook_marker(const json_t *results, const json_t *entry,
                                const char *measure)
 {
-    (void)results;
-    (void)entry;
-    (void)measure;
-    return "";
+    const char *name = json_string_value(json_object_get(entry, "name"));
+
+    return name ? rb_compare_marker(results, name, measure) : "";
 }
 
 void rb_run_hook_table_note(const json_t *results)
 {
-    (void)results;
+    rb_compare_print_summary(stdout, results);
 }
 
 int rb_run_hook_plots(const json_t *results, const char *out_dir,

@@ -127,7 +127,7 @@ void rb_results_sort_trec(rb_result *results, size_t n,
                           const rb_intern *docs)
 {
     if (n < 2)
-        return;     /* results may be NULL, which qsort must not get */
+        return;
     sort_docs = docs;
     qsort(results, n, sizeof(rb_result), trec_cmp);
 }
@@ -313,11 +313,14 @@ rb_run *rb_run_read_trec(const char *path, rb_error *err)
     return run;
 }
 
+/* Any decimal of up to 15 significant digits survives a round trip through
+ * a double (DBL_DIG), so %.15g already gives the shortest form of every
+ * score that has one that short; longer ones need 16 or 17 digits. */
 int rb_format_score(double score, char *out, size_t size)
 {
     int prec;
 
-    for (prec = 6; prec <= 17; prec++) {
+    for (prec = 15; prec <= 17; prec++) {
         snprintf(out, size, "%.*g", prec, score);
         if (strtod(out, NULL) == score)
             return 0;
