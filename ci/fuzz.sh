@@ -59,7 +59,7 @@ mkdir -p "$build/fuzz-artifacts" "$build/fuzz-logs"
 
 dict_of() {
     case $1 in
-        corpus|queries|results|run_config|plot_results|dataset_check)
+        corpus|queries|results|run_config|plot_results|dataset_check|gate)
             echo fuzz/dict/json.dict ;;
         trec_run|trec_qrels|beir_qrels) echo fuzz/dict/trec.dict ;;
         measure_spec) echo fuzz/dict/measure.dict ;;

@@ -9,6 +9,7 @@ targets take one leading byte of options, so their seeds carry one.
     make_seeds.py OUT [SOURCE_DIR [SHARED_DIR]]
 """
 
+import glob
 import gzip
 import io
 import json
@@ -264,6 +265,42 @@ def dataset_check_seeds(seeds, src):
                       bytes([sel + strict]) + text.encode())
 
 
+def gate_seeds(seeds, src):
+    """Selector byte: 0 baseline, 1 results, 2 rules, 3 drop, 4 slowdown."""
+    doc = results_doc()
+    doc["dataset"]["fingerprint"] = "ab12"
+    seeds.add("gate", "results-as-baseline", b"\0" + json.dumps(doc).encode())
+    seeds.add("gate", "results", b"\1" + json.dumps(doc).encode())
+    seeds.add("gate", "baseline", b"\0" + json.dumps({
+        "schema": "rankbench.baseline", "schema_version": 1,
+        "datasets": [{"name": "sample", "split": "test",
+                      "fingerprint": "ab12", "retrievers": [
+                          {"name": "bm25",
+                           "metrics": {"map": 0.5, "ndcg_cut_10": 0.6},
+                           "per_query": {"q1": {"map": 0.4}},
+                           "timings": {"search_s": 0.2}}]}]}).encode())
+    rules = os.path.join(src, "ci", "gate-rules.json")
+    if os.path.exists(rules):
+        with open(rules, "rb") as f:
+            seeds.add("gate", "rules-ci", b"\2" + f.read())
+    seeds.add("gate", "rules", b"\2" + json.dumps({
+        "max_drop": {"ndcg_cut_10": 0.005, "*": 0},
+        "max_drop_rel": {"recall_100": "1%"},
+        "max_slowdown": {"search": 1.5}, "require_significance": True,
+        "alpha": 0.05, "permutations": 500, "seed": 7,
+        "timing_floor_s": 0.01}).encode())
+    for i, spec in enumerate(["ndcg_cut_10=0.005", "1%", "0.01", "map=2%"]):
+        seeds.add("gate", "drop%d" % i, bytes([3 + 5 * (i % 2)]) +
+                  spec.encode())
+    for i, spec in enumerate(["search=1.5", "index_s=2", "x=0"]):
+        seeds.add("gate", "slow%d" % i, b"\4" + spec.encode())
+    for path in sorted(glob.glob(os.path.join(src, "ci", "baselines",
+                                              "*.json"))):
+        with open(path, "rb") as f:
+            seeds.add("gate", "ci-" + os.path.basename(path),
+                      b"\0" + f.read())
+
+
 def run_config_seeds(seeds):
     seeds.add("run_config", "full", json.dumps({
         "datasets": ["datasets/sample",
@@ -308,6 +345,7 @@ def main():
     unzip_seeds(seeds, src)
     import_trec_seeds(seeds)
     dataset_check_seeds(seeds, src)
+    gate_seeds(seeds, src)
     run_config_seeds(seeds)
     measure_spec_seeds(seeds)
     print("make_seeds: %d seeds in %s" % (seeds.count, out))
