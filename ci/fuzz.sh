@@ -59,7 +59,8 @@ mkdir -p "$build/fuzz-artifacts" "$build/fuzz-logs"
 
 dict_of() {
     case $1 in
-        corpus|queries|results|run_config|plot_results|dataset_check|gate)
+        corpus|queries|results|run_config|plot_results|dataset_check|gate|\
+        compare)
             echo fuzz/dict/json.dict ;;
         trec_run|trec_qrels|beir_qrels) echo fuzz/dict/trec.dict ;;
         measure_spec) echo fuzz/dict/measure.dict ;;

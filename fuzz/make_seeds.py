@@ -173,6 +173,12 @@ def plot_results_seeds(seeds, src):
                              "recall_10": 0.4, "recall_1000": 0.9})
         r["timings"].update({"queries_per_s": 900.0, "docs_per_s": 1e5})
     seeds.add("plot_results", "two", json.dumps(doc, indent=2))
+    seeds.add("compare", "two", json.dumps(doc))
+    doc["retrievers"].append(json.loads(json.dumps(second)))
+    doc["retrievers"][-1]["name"] = "third"
+    doc["retrievers"][-1]["per_query"]["q3"] = {"map": 0.1,
+                                               "ndcg_cut_10": 1.0}
+    seeds.add("compare", "three", json.dumps(doc))
     # Results from the chart tests' own generator, when it is present.
     gen = os.path.join(src, "tests", "make_results.py")
     if not os.path.exists(gen):
