@@ -1,3 +1,4 @@
+/* fuzz-needs: src/report/compare.c */
 /* Fuzz the paired comparisons (`rankbench compare`, and those `run`
  * adds): a results file from the fuzzer has its retrievers compared with
  * the first. Bad per-query tables are rejected with a message; accepted

@@ -1,3 +1,4 @@
+/* fuzz-needs: src/data/dataset_check.c */
 /* Fuzz `rankbench datasets check` and `stats`: one of the dataset's
  * files comes from the fuzzer (the first byte picks which, and is not
  * part of it); the checker must report on any content, and the

@@ -1,3 +1,4 @@
+/* fuzz-needs: src/gate/gate.c */
 /* Fuzz `rankbench gate`. The first byte picks what the input is (it is
  * not part of it): a baseline file checked against fixed results, a
  * results file checked against a fixed baseline, a rules file, or one

@@ -1,3 +1,4 @@
+/* fuzz-needs: src/data/import_trec.c */
 /* Fuzz the TREC collection importer (`rankbench datasets import-trec`):
  * topics, qrels or documents come from the fuzzer (the first byte picks
  * which, the format and the encoding; it is not part of the file). Any

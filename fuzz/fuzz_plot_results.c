@@ -1,3 +1,4 @@
+/* fuzz-needs: src/report/plot.c */
 /* Fuzz what `rankbench plot` does with a results file: read it, check it
  * can be charted, write the chart data, scripts and manifest (gnuplot is
  * not run) and render the report page. Input that passes the check must

@@ -1,3 +1,4 @@
+/* fuzz-needs: src/data/fetch.c */
 /* Fuzz the dataset archive unpacker (`rankbench datasets fetch`): any
  * archive is unpacked inside the destination folder or refused with a
  * message, and nothing is ever written outside that folder. */

@@ -14,6 +14,7 @@ import gzip
 import io
 import json
 import os
+import struct
 import subprocess
 import sys
 import warnings
@@ -307,6 +308,100 @@ def gate_seeds(seeds, src):
                       b"\0" + f.read())
 
 
+def safetensors_bytes(tensors, metadata=None, pad=b""):
+    """A safetensors file of (name, dtype, shape, raw bytes)."""
+    header, data = {}, b""
+    for name, dtype, shape, raw in tensors:
+        header[name] = {"dtype": dtype, "shape": shape,
+                        "data_offsets": [len(data), len(data) + len(raw)]}
+        data += raw
+    if metadata is not None:
+        header["__metadata__"] = metadata
+    text = json.dumps(header).encode() + pad
+    return struct.pack("<Q", len(text)) + text + data
+
+
+def safetensors_seeds(seeds):
+    f32 = struct.pack("<6f", *range(6))
+    good = [("a.weight", "F32", [2, 3], f32),
+            ("b.bias", "F16", [3], b"\0\x3c" * 3),
+            ("c", "BF16", [1, 1], b"\x80\x3f"),
+            ("d", "I64", [1], struct.pack("<q", 7)),
+            ("e", "F32", [0], b"")]
+    seeds.add("safetensors", "good", safetensors_bytes(good,
+                                                       {"format": "pt"}))
+    seeds.add("safetensors", "padded", safetensors_bytes(good, pad=b"   "))
+    seeds.add("safetensors", "truncated", safetensors_bytes(good)[:-5])
+    seeds.add("safetensors", "bad-offsets", safetensors_bytes(
+        [("a", "F32", [2, 2], f32)]))
+    seeds.add("safetensors", "huge-header",
+              struct.pack("<Q", 1 << 40) + b"{}")
+    seeds.add("safetensors", "empty", struct.pack("<Q", 2) + b"{}")
+
+
+def wordpiece_seeds(seeds, src, shared):
+    vocab = head(os.path.join(shared, "models", "bert-base-uncased-vocab",
+                              "vocab.txt"), 1200)
+    specials = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n"
+    seeds.add("wordpiece", "vocab-small",
+              b"\0" + (specials + "the\nwind\n##s\n").encode())
+    seeds.add("wordpiece", "vocab-nomask",
+              b"\2" + "[PAD]\n[UNK]\n[CLS]\n[SEP]\na\n".encode())
+    seeds.add("wordpiece", "vocab-crlf",
+              b"\4" + (specials.replace("\n", "\r\n") + "x\r\n").encode())
+    if vocab:
+        seeds.add("wordpiece", "vocab-bert", b"\0" + "".join(vocab).encode())
+    texts = [json.loads(l)["text"] for l in
+             head(os.path.join(src, "datasets/sample/queries.jsonl"), 6)]
+    texts += ["unaffable caf\u00e9s", "\u4e2d\u6587 and \u00c9t\u00e9",
+              "x" * 150, "a,b.c!d?e'f-g", "\u0000\u200b\ufeff tabs\t"]
+    for i, t in enumerate(texts):
+        seeds.add("wordpiece", "text%02d" % i,
+                  bytes([1 + 2 * (i % 2)]) + t.encode())
+
+
+def model_config_seeds(seeds):
+    config = {"model_type": "bert", "vocab_size": 12, "hidden_size": 8,
+              "num_hidden_layers": 1, "num_attention_heads": 2,
+              "intermediate_size": 16, "max_position_embeddings": 16,
+              "type_vocab_size": 2, "layer_norm_eps": 1e-12,
+              "hidden_act": "gelu"}
+    seeds.add("model_config", "config", b"\0" + json.dumps(config).encode())
+    config.update({"hidden_act": "gelu_new", "num_attention_heads": 3})
+    seeds.add("model_config", "config-bad", b"\0" +
+              json.dumps(config).encode())
+    seeds.add("model_config", "tokenizer", b"\1" + json.dumps(
+        {"do_lower_case": False, "strip_accents": None,
+         "unk_token": "[UNK]", "model_max_length": 512}).encode())
+    seeds.add("model_config", "modules", b"\2" + json.dumps([
+        {"idx": 0, "name": "0", "path": "",
+         "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling",
+         "type": "sentence_transformers.models.Pooling"},
+        {"idx": 2, "name": "2", "path": "2_Normalize",
+         "type": "sentence_transformers.models.Normalize"}]).encode())
+    seeds.add("model_config", "pooling", b"\3" + json.dumps(
+        {"word_embedding_dimension": 8, "pooling_mode_cls_token": False,
+         "pooling_mode_mean_tokens": True,
+         "pooling_mode_max_tokens": False}).encode())
+    seeds.add("model_config", "sbert", b"\4" + json.dumps(
+        {"max_seq_length": 12, "do_lower_case": True}).encode())
+
+
+def probe_suite_seeds(seeds, src):
+    lines = head(os.path.join(src, "eval", "probes", "general.jsonl"), 8)
+    if lines:
+        seeds.add("probe_suite", "general", "".join(lines))
+    seeds.add("probe_suite", "edges", "".join([
+        '{"id": "A", "text": "Paris is in [MASK].", "expected": "france"}\n',
+        '{"id": "B", "text": "Tokyo is in Japan.", "target": "japan",'
+        ' "tags": ["geo", "asia"]}\n',
+        '\n# a comment?\n',
+        '{"id": "C", "text": "no mask here", "expected": "x"}\n',
+        '{"id": "A", "text": "[MASK] [MASK]", "expected": "twice"}\n',
+        '{"text": "missing id [MASK]"}\n', '[1, 2]\n', '{oops\n']))
+
+
 def run_config_seeds(seeds):
     seeds.add("run_config", "full", json.dumps({
         "datasets": ["datasets/sample",
@@ -352,6 +447,10 @@ def main():
     import_trec_seeds(seeds)
     dataset_check_seeds(seeds, src)
     gate_seeds(seeds, src)
+    safetensors_seeds(seeds)
+    wordpiece_seeds(seeds, src, shared)
+    model_config_seeds(seeds)
+    probe_suite_seeds(seeds, src)
     run_config_seeds(seeds)
     measure_spec_seeds(seeds)
     print("make_seeds: %d seeds in %s" % (seeds.count, out))
