@@ -1,4 +1,5 @@
 /* fuzz-needs: src/encoder/model.c */
+/* fuzz-needs: tests/tiny_model.h */
 /* Fuzz the model folder's JSON files. A tiny valid checkpoint is written
  * once; for each input one of its files (picked by the first byte, which
  * is not part of the input) is replaced: config.json,
