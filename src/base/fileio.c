@@ -255,16 +255,22 @@ int rb_atomic_open(rb_atomic_file *af, const char *path, rb_error *err)
     }
     memcpy(af->tmp_path, path, n);
     memcpy(af->tmp_path + n, ".tmp.XXXXXX", 12);
+    /* Tracked before it exists: a signal arriving just after mkstemp
+     * created the file still finds it (one arriving before only unlinks a
+     * name that does not exist). */
+    track_tmp(af->tmp_path, 1);
     fd = mkstemp(af->tmp_path);
     if (fd < 0) {
-        rb_error_set(err, "%s: cannot create: %s", path, strerror(errno));
+        int saved = errno;
+
+        track_tmp(af->tmp_path, 0);
+        rb_error_set(err, "%s: cannot create: %s", path, strerror(saved));
         rb_free(af->tmp_path);
         af->tmp_path = NULL;
         rb_atomic_abort(af);
         return -1;
     }
     fchmod(fd, 0644);
-    track_tmp(af->tmp_path, 1);
     af->fp = fdopen(fd, "wb");
     if (!af->fp) {
         close(fd);
