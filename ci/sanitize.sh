@@ -27,7 +27,9 @@ logs="$PWD/$build/sanitizer-logs"
 rm -rf "$logs"
 mkdir -p "$logs"
 supp="$PWD/ci/lsan.supp"
-export ASAN_OPTIONS="detect_leaks=1:check_initialization_order=1:strict_init_order=1:detect_stack_use_after_return=1:log_path=$logs/asan"
+asan=detect_leaks=1:check_initialization_order=1:strict_init_order=1
+asan=$asan:detect_stack_use_after_return=1
+export ASAN_OPTIONS="$asan:log_path=$logs/asan"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$logs/ubsan"
 export LSAN_OPTIONS="suppressions=$supp:print_suppressions=0"
 status=0
