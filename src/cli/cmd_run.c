@@ -60,6 +60,9 @@ static const char run_usage[] =
     "                     keep results whose document id equals the query\n"
     "                     id (dropped by default, as BEIR does)\n";
 
+#define RUN_MAX_K 100000000      /* results per query */
+#define RUN_MAX_THREADS 4096
+
 typedef struct retriever_spec {
     char *name;                   /* display name */
     const rb_retriever_ops *ops;
@@ -185,19 +188,38 @@ static int parse_retriever_list(run_config *cfg, const char *list,
     return 0;
 }
 
+/* A string member of the config, when present; *out is left alone when
+ * the member is absent or out is NULL. */
+static int config_string(json_t *root, const char *key, const char *path,
+                         const char **out, rb_error *err)
+{
+    json_t *v = json_object_get(root, key);
+
+    if (!v)
+        return 0;
+    if (!json_is_string(v))
+        return rb_error_set(err, "%s: \"%s\" must be a string", path, key);
+    if (out)
+        *out = json_string_value(v);
+    return 0;
+}
+
 /* The parameter objects of a JSON config: every key but name and type. */
 static int parse_config_file(run_config *cfg, const char *path,
                              rb_error *err)
 {
     json_error_t jerr;
+    long failed = rb_mem_failures();
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
     json_t *v, *item;
     size_t i;
 
+    if (!root && rb_mem_failures() != failed)
+        return rb_error_oom(err);
     if (!root) {
         if (jerr.line > 0)
-            return rb_error_set(err, "%s:%d: %s", path, jerr.line,
-                                jerr.text);
+            return rb_error_set(err, "%s:%d: not valid JSON: %s", path,
+                                jerr.line, jerr.text);
         return rb_error_set(err, "%s: %s", path, jerr.text);
     }
     if (!json_is_object(root)) {
@@ -244,15 +266,19 @@ static int parse_config_file(run_config *cfg, const char *path,
         if (add_spec(cfg, name, type ? type : name, params, err) < 0)
             return -1;
     }
-    if (json_is_string(json_object_get(root, "split")))
-        cfg->split = json_string_value(json_object_get(root, "split"));
-    if (json_is_string(json_object_get(root, "out")) && !cfg->out)
-        cfg->out = json_string_value(json_object_get(root, "out"));
-    if (json_is_integer(json_object_get(root, "k")))
-        cfg->k = (long)json_integer_value(json_object_get(root, "k"));
-    if (json_is_string(json_object_get(root, "baseline")))
-        cfg->baseline = json_string_value(json_object_get(root,
-                                                          "baseline"));
+    if (config_string(root, "split", path, &cfg->split, err) < 0 ||
+        config_string(root, "out", path, cfg->out ? NULL : &cfg->out,
+                      err) < 0 ||
+        config_string(root, "baseline", path, &cfg->baseline, err) < 0)
+        return -1;
+    v = json_object_get(root, "k");
+    if (v) {
+        if (!json_is_integer(v) || json_integer_value(v) <= 0 ||
+            json_integer_value(v) > RUN_MAX_K)
+            return rb_error_set(err, "%s: \"k\" must be a whole number "
+                                "from 1 to %d", path, RUN_MAX_K);
+        cfg->k = (long)json_integer_value(v);
+    }
     return 0;
 }
 
@@ -643,7 +669,19 @@ int rb_cmd_run(int argc, char **argv)
         case OPT_RETRIEVERS: retrievers = optarg; break;
         case OPT_CONFIG: config = optarg; break;
         case OPT_OUT: cfg.out = optarg; break;
-        case OPT_THREADS: cfg.threads = atoi(optarg); break;
+        case OPT_THREADS: {
+            char *end;
+            long t = strtol(optarg, &end, 10);
+
+            if (*end || end == optarg || t < 0 || t > RUN_MAX_THREADS) {
+                fprintf(stderr, "rankbench run: --threads needs a number "
+                        "from 0 (all cores) to %d, not \"%s\"\n",
+                        RUN_MAX_THREADS, optarg);
+                goto usage;
+            }
+            cfg.threads = (int)t;
+            break;
+        }
         case OPT_SET: sets[nsets++] = optarg; break;
         case OPT_PG: cfg.pg = optarg; break;
         case OPT_PG_TEMP: cfg.pg_temp = 1; break;
@@ -660,7 +698,7 @@ int rb_cmd_run(int argc, char **argv)
             char *end;
 
             cfg.k = strtol(optarg, &end, 10);
-            if (*end || cfg.k <= 0 || cfg.k > 100000000) {
+            if (*end || end == optarg || cfg.k <= 0 || cfg.k > RUN_MAX_K) {
                 fprintf(stderr, "rankbench run: -k needs a positive "
                         "integer, not \"%s\"\n", optarg);
                 goto usage;
@@ -683,10 +721,10 @@ int rb_cmd_run(int argc, char **argv)
                 argv[optind]);
         goto usage;
     }
-    if (cfg.threads < 0 || (cfg.device && strcmp(cfg.device, "cpu") &&
-                            strcmp(cfg.device, "cuda"))) {
-        fprintf(stderr, "rankbench run: --device is cpu or cuda; "
-                "--threads a positive number\n");
+    if (cfg.device && strcmp(cfg.device, "cpu") &&
+        strcmp(cfg.device, "cuda")) {
+        fprintf(stderr, "rankbench run: --device is cpu or cuda, not "
+                "\"%s\"\n", cfg.device);
         goto usage;
     }
     if (config && parse_config_file(&cfg, config, &err) < 0)
