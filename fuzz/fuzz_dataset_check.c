@@ -23,8 +23,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         "ds/qrels/dev.tsv",
     };
     rb_check_options opt = {NULL, 0, RB_CHECK_DEFAULT_MAX_PER_KIND};
-    json_t *plain = json_pack("{s:s, s:s, s:i}", "stopwords", "none",
-                              "stemmer", "none", "min_length", 1);
     rb_check_report *report;
     rb_dataset_stats *stats;
     rb_error err = {0};
@@ -56,8 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rb_check_report_free(report);
 
     stats = rb_dataset_stats_compute(dir, which == 3 ? "dev" : NULL,
-                                     rb_dataset_stats_have_analyzer()
-                                     ? NULL : plain, &err);
+                                     NULL, &err);
     if (stats) {
         json_t *j = rb_dataset_stats_json(stats);
 
@@ -67,6 +64,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         FUZZ_ASSERT(err.set && err.msg[0] != '\0');
     }
-    json_decref(plain);
     return 0;
 }
