@@ -33,6 +33,57 @@ int rb_parse_int(const char *s, size_t n, int *out)
     return 0;
 }
 
+/*
+ * Exact fast path for plain decimals: with at most 15 significant digits
+ * the digits form an exact integer, and dividing or multiplying it by an
+ * exact power of ten (up to 1e22) rounds once, correctly, as strtod would.
+ * Anything else goes to strtod.
+ */
+static int parse_decimal_fast(const char *s, size_t n, double *out)
+{
+    static const double pow10[] = {
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    };
+    unsigned long long mant = 0;
+    size_t i = 0, digits = 0, any_digit = 0;
+    int neg = 0, frac = 0, seen_dot = 0;
+
+    if (n && (s[0] == '-' || s[0] == '+')) {
+        neg = s[0] == '-';
+        i = 1;
+    }
+    if (i == n)
+        return -1;
+    for (; i < n; i++) {
+        char c = s[i];
+
+        if (c >= '0' && c <= '9') {
+            any_digit = 1;
+            if (mant == 0 && c == '0') {
+                if (seen_dot)
+                    frac++;
+                continue;
+            }
+            if (++digits > 15)
+                return -1;
+            mant = mant * 10 + (unsigned long long)(c - '0');
+            if (seen_dot)
+                frac++;
+        } else if (c == '.' && !seen_dot) {
+            seen_dot = 1;
+        } else {
+            return -1;
+        }
+    }
+    if (!any_digit || frac > 22)
+        return -1;
+    *out = (double)mant / pow10[frac];
+    if (neg)
+        *out = -*out;
+    return 0;
+}
+
 int rb_parse_double(const char *s, size_t n, double *out)
 {
     char tmp[64], *end;
@@ -40,6 +91,8 @@ int rb_parse_double(const char *s, size_t n, double *out)
 
     if (n == 0 || n >= sizeof tmp)
         return -1;
+    if (parse_decimal_fast(s, n, out) == 0)
+        return 0;
     memcpy(tmp, s, n);
     tmp[n] = '\0';
     errno = 0;

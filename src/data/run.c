@@ -1,5 +1,6 @@
 #include "data/run.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,14 +123,20 @@ static int trec_cmp(const void *a, const void *b)
                    rb_intern_str(sort_docs, y->doc));
 }
 
+void rb_results_sort_trec(rb_result *results, size_t n,
+                          const rb_intern *docs)
+{
+    sort_docs = docs;
+    qsort(results, n, sizeof(rb_result), trec_cmp);
+}
+
 void rb_run_sort_trec(rb_run *run)
 {
     size_t i;
 
-    sort_docs = run->docs;
     for (i = 0; i < run->nqueries; i++)
-        qsort(run->queries[i].results, run->queries[i].n,
-              sizeof(rb_result), trec_cmp);
+        rb_results_sort_trec(run->queries[i].results, run->queries[i].n,
+                             run->docs);
 }
 
 void rb_run_truncate(rb_run *run, size_t k)
@@ -238,19 +245,34 @@ next:
     return 0;
 }
 
+/* Reject a document listed twice for one query: one pass, marking each
+ * document with the index of the query that last saw it. */
 static int check_duplicates(const rb_run *run, const char *path,
                             rb_error *err)
 {
-    size_t i;
+    size_t ndocs = rb_intern_count(run->docs), i, j;
+    size_t *seen = rb_malloc((ndocs ? ndocs : 1) * sizeof *seen);
 
+    if (!seen)
+        return rb_error_oom(err);
+    for (i = 0; i < ndocs; i++)
+        seen[i] = SIZE_MAX;
     for (i = 0; i < run->nqueries; i++) {
-        uint32_t dup;
+        const rb_run_query *q = &run->queries[i];
 
-        if (rb_run_find_duplicate(run, i, &dup) == 0)
-            return rb_error_set(err, "%s: query \"%s\" retrieves document "
-                                "\"%s\" more than once", path,
-                                rb_run_qid(run, i), rb_run_doc(run, dup));
+        for (j = 0; j < q->n; j++) {
+            uint32_t d = q->results[j].doc;
+
+            if (seen[d] == i) {
+                rb_free(seen);
+                return rb_error_set(err, "%s: query \"%s\" retrieves "
+                                    "document \"%s\" more than once", path,
+                                    rb_run_qid(run, i), rb_run_doc(run, d));
+            }
+            seen[d] = i;
+        }
     }
+    rb_free(seen);
     return 0;
 }
 

@@ -63,6 +63,9 @@ static inline const char *rb_run_qid(const rb_run *run, size_t qi)
 /* Order each query's results as trec_eval does: score descending, ties by
  * document id descending (byte comparison). */
 void rb_run_sort_trec(rb_run *run);
+/* The same order for one array of results whose ids belong to docs. */
+void rb_results_sort_trec(rb_result *results, size_t n,
+                          const rb_intern *docs);
 /* Keep at most k results per query (after sorting). */
 void rb_run_truncate(rb_run *run, size_t k);
 /* Index of the first duplicate document in query qi after sorting by doc,
