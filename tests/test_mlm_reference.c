@@ -603,6 +603,61 @@ static void test_scores_of_known_logits(void)
     CHECK_EQ_INT(s.rank, 5);
 }
 
+/* A BertForPreTraining checkpoint as older conversions save it: the
+ * "bert." prefix, LayerNorm tensors spelt gamma and beta (the head's
+ * too), a copy of the embeddings as decoder and the next-sentence head
+ * beside it. Its logits are those of the same weights spelt the new
+ * way. */
+static void test_old_spelling_pretraining_checkpoint(void)
+{
+    static const char rename_script[] =
+        "import sys, shutil, numpy as np\n"
+        "sys.path.insert(0, sys.argv[3])\n"
+        "import reference_encoder as r, make_test_model as g\n"
+        "src, dst = sys.argv[1:3]\n"
+        "shutil.copytree(src, dst)\n"
+        "t = r.read_safetensors(src + '/model.safetensors')\n"
+        "out = {k.replace('LayerNorm.weight', 'LayerNorm.gamma')"
+        ".replace('LayerNorm.bias', 'LayerNorm.beta'): v "
+        "for k, v in t.items()}\n"
+        "h = t['bert.embeddings.word_embeddings.weight'].shape[1]\n"
+        "out['cls.seq_relationship.weight'] = np.ones((2, h))\n"
+        "out['cls.seq_relationship.bias'] = np.ones(2)\n"
+        "g.write_safetensors(dst + '/model.safetensors', out, 'F32')\n";
+    char dir[1300], old[1400], script[1400], cmd[6000];
+    fixture f;
+    json_t *ref;
+    FILE *fp;
+
+    printf("old spelling\n");
+    snprintf(old, sizeof old, "%s/old-spelling", tmpdir);
+    snprintf(script, sizeof script, "%s/rename.py", tmpdir);
+    fp = fopen(script, "w");
+    fputs(rename_script, fp);
+    fclose(fp);
+    if (make_model("new-spelling", "--seed 30 --prefix --mlm tied-copy",
+                   dir, sizeof dir) != 0) {
+        CHECK(0);
+        return;
+    }
+    snprintf(cmd, sizeof cmd, "%s %s %s %s %s/tools", python, script, dir,
+             old, RB_SOURCE_DIR);
+    if (run(cmd) != 0 || !(ref = reference(dir, "numpy", ""))) {
+        CHECK(0);
+        return;
+    }
+    CHECK(open_fixture(old, RB_MLM_TIE_AUTO, 2, 0, &f) == 0);
+    if (f.h) {
+        CHECK(rb_model_tensor(f.m, "cls.predictions.transform.LayerNorm."
+                              "weight") != NULL);
+        CHECK(rb_mlm_head_tie(f.h)->tied);
+        CHECK(rb_mlm_head_tie(f.h)->stored_identical);
+        compare_logits(&f, ref, "gamma/beta spelling vs numpy");
+    }
+    close_fixture(&f);
+    json_decref(ref);
+}
+
 /* Device choice: "auto" takes a GPU when there is one, a forced "cuda"
  * without one fails with the reason, unknown names are refused. */
 static void test_head_device_choice(void)
@@ -690,6 +745,7 @@ int main(void)
     RUN_TEST(test_thread_count_does_not_change_logits);
     RUN_TEST(test_mask_past_maximum_length);
     RUN_TEST(test_head_device_choice);
+    RUN_TEST(test_old_spelling_pretraining_checkpoint);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     rc = system(cmd);
     (void)rc;

@@ -25,8 +25,8 @@ static const char probe_usage[] =
     "                       [--device cpu|cuda|auto] [--out DIR] "
     "[--strict]\n"
     "                       [--tie auto|tied|untied] [--threads N]\n"
-    "                       [--max-length N] [--no-plots] "
-    "[--format svg,png]\n"
+    "                       [--precision fp16|bf16] [--max-length N]\n"
+    "                       [--no-plots] [--format svg,png]\n"
     "\n"
     "Masks words in the probe suite's texts, predicts them with the\n"
     "model's masked-LM head and reports, per probe, the top K tokens with\n"
@@ -46,6 +46,8 @@ static const char probe_usage[] =
     "  --tie T            decoder: auto (as the checkpoint says), tied\n"
     "                     (the embeddings, as Hugging Face does when\n"
     "                     config.json ties them) or untied (the stored one)\n"
+    "  --precision P      CUDA encoder: fp16 (default) or bf16; the head\n"
+    "                     computes in fp32\n"
     "  --threads N        CPU threads (default: all cores)\n"
     "  --max-length N     tokens per text (default: the model's)\n"
     "  --no-plots         no chart\n"
@@ -56,11 +58,12 @@ static const char probe_usage[] =
 
 enum {
     OPT_MODEL = 256, OPT_PROBES, OPT_TOP_K, OPT_DEVICE, OPT_OUT, OPT_STRICT,
-    OPT_TIE, OPT_THREADS, OPT_MAX_LENGTH, OPT_NO_PLOTS, OPT_FORMAT
+    OPT_TIE, OPT_THREADS, OPT_MAX_LENGTH, OPT_NO_PLOTS, OPT_FORMAT,
+    OPT_PRECISION
 };
 
 typedef struct probe_args {
-    const char *model, *probes, *device, *out, *formats;
+    const char *model, *probes, *device, *out, *formats, *precision;
     size_t top_k, max_length;
     int threads, strict, plots;
     rb_mlm_tie tie;
@@ -93,6 +96,7 @@ static int parse_option(probe_args *a, int c, const char *arg)
     case OPT_DEVICE: a->device = arg; return 0;
     case OPT_OUT: a->out = arg; return 0;
     case OPT_FORMAT: a->formats = arg; return 0;
+    case OPT_PRECISION: a->precision = arg; return 0;
     case OPT_STRICT: a->strict = 1; return 0;
     case OPT_NO_PLOTS: a->plots = 0; return 0;
     case OPT_TOP_K: return parse_size("--top-k", arg, 1000, &a->top_k);
@@ -129,6 +133,7 @@ static int parse_args(int argc, char **argv, probe_args *a)
         {"max-length", required_argument, NULL, OPT_MAX_LENGTH},
         {"no-plots", no_argument, NULL, OPT_NO_PLOTS},
         {"format", required_argument, NULL, OPT_FORMAT},
+        {"precision", required_argument, NULL, OPT_PRECISION},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -210,7 +215,7 @@ static int open_model(const probe_args *a, probe_model *pm, rb_error *err)
     eo.device = a->device;
     eo.threads = a->threads;
     eo.max_length = a->max_length;
-    eo.precision = NULL;
+    eo.precision = a->precision;
     pm->e = rb_encoder_new(pm->m, &eo, err);
     if (!pm->e)
         return -1;
