@@ -273,6 +273,7 @@ rb_mlm_head *rb_mlm_head_new(const rb_model *m, const rb_mlm_options *opt,
 {
     rb_mlm_options defaults;
     rb_mlm_head *h = rb_calloc(1, sizeof *h);
+    rb_error local = {{0}, 0};  /* err may be NULL; bind_head reads it */
 
     if (!h) {
         rb_error_oom(err);
@@ -283,9 +284,11 @@ rb_mlm_head *rb_mlm_head_new(const rb_model *m, const rb_mlm_options *opt,
         opt = &defaults;
     }
     h->m = m;
-    if (choose_backend(h, opt->device, err) < 0 ||
-        bind_head(h, opt->tie, err) < 0 ||
-        h->ops->create(&h->w, opt->threads, opt->gpu, &h->backend, err) < 0) {
+    if (choose_backend(h, opt->device, &local) < 0 ||
+        bind_head(h, opt->tie, &local) < 0 ||
+        h->ops->create(&h->w, opt->threads, opt->gpu, &h->backend,
+                       &local) < 0) {
+        rb_error_set(err, "%s", local.msg);
         rb_mlm_head_free(h);
         return NULL;
     }

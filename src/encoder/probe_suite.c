@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base/buf.h"
 #include "base/fileio.h"
 #include "base/hash.h"
 #include "base/intern.h"
@@ -63,7 +62,6 @@ static int add_problem(suite_reader *r, long line, const char *id,
 {
     rb_probe_suite *s = r->s;
     rb_probe_problem *p;
-    rb_buf msg = RB_BUF_INIT;
     char text[1024];
     va_list ap;
 
@@ -75,11 +73,9 @@ static int add_problem(suite_reader *r, long line, const char *id,
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    if (rb_buf_puts(&msg, text) < 0)
-        return -1;
     p = &s->problems[s->nproblems];
     p->line = line;
-    p->message = rb_buf_detach(&msg);
+    p->message = rb_strdup(text);
     p->id = id ? rb_strdup(id) : NULL;
     if (!p->message || (id && !p->id)) {
         rb_free(p->message);
