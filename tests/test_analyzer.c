@@ -76,7 +76,9 @@ static void test_unicode_letters_and_digits_form_words(void)
      * ideographic comma separating. */
     EXPECT(&cfg, 0, "東京タワー、大阪", "東京タワー 大阪");
     /* Devanagari vowel signs are combining marks and stay in the word. */
-    EXPECT(&cfg, 0, "हिन्दी भाषा", "हिन्दी भाषा");
+    EXPECT(&cfg, 0, "हिन्दी "
+           "भाषा", "हिन्दी "
+           "भाषा");
     /* Arabic-Indic digits are digits. */
     EXPECT(&cfg, 0, "رقم ٣٤٥", "رقم ٣٤٥");
     /* Symbols and punctuation outside ASCII separate. */
@@ -93,8 +95,10 @@ static void test_lowercasing_latin_greek_cyrillic(void)
     EXPECT(&cfg, 0, "ÉCOLE ÀÖØÞ Ÿ ĀĂĄ", "école àöøþ ÿ āăą");
     /* Simple mapping: capital sigma is always small sigma (no final
      * form), dotted capital I becomes plain i. */
-    EXPECT(&cfg, 0, "ΑΘΗΝΑ ΟΔΟΣ İstanbul", "αθηνα οδοσ istanbul");
-    EXPECT(&cfg, 0, "МОСКВА Ёлка ЇЖАК", "москва ёлка їжак");
+    EXPECT(&cfg, 0, "ΑΘΗΝΑ ΟΔΟΣ İstanbul",
+           "αθηνα οδοσ istanbul");
+    EXPECT(&cfg, 0, "МОСКВА Ёлка ЇЖАК",
+           "москва ёлка їжак");
     /* Lowercasing switched off keeps case. */
     cfg.lowercase = 0;
     EXPECT(&cfg, 0, "МОСКВА Wing", "МОСКВА Wing");
