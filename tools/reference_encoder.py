@@ -31,6 +31,11 @@ import unicodedata
 
 import numpy as np
 
+try:
+    from scipy.special import erf as np_erf   # python3-scipy, when there
+except ImportError:
+    np_erf = np.vectorize(math.erf)
+
 # ---------------------------------------------------------------- tokenizer
 
 CJK_RANGES = [(0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0x20000, 0x2A6DF),
@@ -267,8 +272,7 @@ class Model:
 def gelu(x, kind, xp):
     if kind == 'gelu':
         if xp is np:
-            erf = np.vectorize(math.erf)
-            return 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))
+            return 0.5 * x * (1.0 + np_erf(x / math.sqrt(2.0)))
         return 0.5 * x * (1.0 + xp.erf(x / math.sqrt(2.0)))
     if kind in ('gelu_new', 'gelu_pytorch_tanh'):
         return 0.5 * x * (1.0 + xp.tanh(math.sqrt(2.0 / math.pi) *
