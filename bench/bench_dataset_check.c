@@ -196,10 +196,9 @@ int main(int argc, char **argv)
     bytes = generate(dir, n);
     printf("{\n  \"benchmark\": \"dataset_check\",\n  \"commit\": \"%s\",\n"
            "  \"host\": \"%s\",\n  \"cpus\": %ld,\n  \"documents\": %ld,\n"
-           "  \"bytes\": %ld,\n  \"repeats\": %d,\n  \"analyzer\": %s,\n"
+           "  \"bytes\": %ld,\n  \"repeats\": %d,\n"
            "  \"steps\": {\n", RB_GIT_COMMIT, host,
-           sysconf(_SC_NPROCESSORS_ONLN), n, bytes, reps,
-           rb_dataset_stats_have_analyzer() ? "true" : "false");
+           sysconf(_SC_NPROCESSORS_ONLN), n, bytes, reps);
     time_step(STEP_CHECK, "check", dir, reps, bytes, 0);
     time_step(STEP_STATS, "stats", dir, reps, bytes, 0);
     time_step(STEP_LOAD, "loader", dir, reps, bytes, 1);

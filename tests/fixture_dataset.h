@@ -7,6 +7,7 @@
  * evaluated, in the order given.
  */
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/mem.h"

@@ -7,7 +7,7 @@
 #include "check.h"
 #include "base/mem.h"
 #include "text/analyzer.h"
-#include "text/unicode.h"
+#include "text/wordchar.h"
 
 /* Analyze text with the given configuration and compare the terms with
  * the space-separated list `expect`. Returns the malformed count. */
@@ -76,7 +76,9 @@ static void test_unicode_letters_and_digits_form_words(void)
      * ideographic comma separating. */
     EXPECT(&cfg, 0, "東京タワー、大阪", "東京タワー 大阪");
     /* Devanagari vowel signs are combining marks and stay in the word. */
-    EXPECT(&cfg, 0, "हिन्दी भाषा", "हिन्दी भाषा");
+    EXPECT(&cfg, 0, "हिन्दी "
+           "भाषा", "हिन्दी "
+           "भाषा");
     /* Arabic-Indic digits are digits. */
     EXPECT(&cfg, 0, "رقم ٣٤٥", "رقم ٣٤٥");
     /* Symbols and punctuation outside ASCII separate. */
@@ -93,8 +95,10 @@ static void test_lowercasing_latin_greek_cyrillic(void)
     EXPECT(&cfg, 0, "ÉCOLE ÀÖØÞ Ÿ ĀĂĄ", "école àöøþ ÿ āăą");
     /* Simple mapping: capital sigma is always small sigma (no final
      * form), dotted capital I becomes plain i. */
-    EXPECT(&cfg, 0, "ΑΘΗΝΑ ΟΔΟΣ İstanbul", "αθηνα οδοσ istanbul");
-    EXPECT(&cfg, 0, "МОСКВА Ёлка ЇЖАК", "москва ёлка їжак");
+    EXPECT(&cfg, 0, "ΑΘΗΝΑ ΟΔΟΣ İstanbul",
+           "αθηνα οδοσ istanbul");
+    EXPECT(&cfg, 0, "МОСКВА Ёлка ЇЖАК",
+           "москва ёлка їжак");
     /* Lowercasing switched off keeps case. */
     cfg.lowercase = 0;
     EXPECT(&cfg, 0, "МОСКВА Wing", "МОСКВА Wing");
@@ -114,10 +118,10 @@ static void test_lowercase_agrees_with_glibc_towlower(void)
     for (cp = 0; cp < 0x110000; cp++) {
         if (cp >= 0xD800 && cp <= 0xDFFF)
             continue;
-        if (rb_unicode_lower(cp) != (uint32_t)towlower((wint_t)cp)) {
+        if (rb_wordchar_lower(cp) != (uint32_t)towlower((wint_t)cp)) {
             if (mismatches++ < 5)
                 fprintf(stderr, "U+%04X: ours U+%04X, towlower U+%04X\n",
-                        (unsigned)cp, (unsigned)rb_unicode_lower(cp),
+                        (unsigned)cp, (unsigned)rb_wordchar_lower(cp),
                         (unsigned)towlower((wint_t)cp));
         }
     }
@@ -127,26 +131,26 @@ static void test_lowercase_agrees_with_glibc_towlower(void)
 
 static void test_unicode_classification(void)
 {
-    CHECK(rb_unicode_is_word('a'));
-    CHECK(rb_unicode_is_word('Z'));
-    CHECK(rb_unicode_is_word('7'));
-    CHECK(!rb_unicode_is_word('_'));
-    CHECK(!rb_unicode_is_word(' '));
-    CHECK(rb_unicode_is_word(0x00E9));    /* é */
-    CHECK(rb_unicode_is_word(0x0301));    /* combining acute */
-    CHECK(rb_unicode_is_word(0x4E00));    /* CJK ideograph */
-    CHECK(rb_unicode_is_word(0x0663));    /* Arabic-Indic three */
-    CHECK(rb_unicode_is_word(0x1D400));   /* mathematical bold A */
-    CHECK(!rb_unicode_is_word(0x00A0));   /* no-break space */
-    CHECK(!rb_unicode_is_word(0x3001));   /* ideographic comma */
-    CHECK(!rb_unicode_is_word(0xFFFD));   /* replacement character */
-    CHECK(!rb_unicode_is_word(0x1F600));  /* emoji */
-    CHECK_EQ_INT(rb_unicode_lower(0x0130), 0x69);
-    CHECK_EQ_INT(rb_unicode_lower(0x03A3), 0x03C3);
-    CHECK_EQ_INT(rb_unicode_lower(0x0401), 0x0451);
-    CHECK_EQ_INT(rb_unicode_lower(0x10400), 0x10428);  /* Deseret */
-    CHECK_EQ_INT(rb_unicode_lower(0x00DF), 0x00DF);    /* ß has none */
-    CHECK_EQ_INT(rb_unicode_lower(0x0101), 0x0101);    /* already lower */
+    CHECK(rb_wordchar_is_word('a'));
+    CHECK(rb_wordchar_is_word('Z'));
+    CHECK(rb_wordchar_is_word('7'));
+    CHECK(!rb_wordchar_is_word('_'));
+    CHECK(!rb_wordchar_is_word(' '));
+    CHECK(rb_wordchar_is_word(0x00E9));    /* é */
+    CHECK(rb_wordchar_is_word(0x0301));    /* combining acute */
+    CHECK(rb_wordchar_is_word(0x4E00));    /* CJK ideograph */
+    CHECK(rb_wordchar_is_word(0x0663));    /* Arabic-Indic three */
+    CHECK(rb_wordchar_is_word(0x1D400));   /* mathematical bold A */
+    CHECK(!rb_wordchar_is_word(0x00A0));   /* no-break space */
+    CHECK(!rb_wordchar_is_word(0x3001));   /* ideographic comma */
+    CHECK(!rb_wordchar_is_word(0xFFFD));   /* replacement character */
+    CHECK(!rb_wordchar_is_word(0x1F600));  /* emoji */
+    CHECK_EQ_INT(rb_wordchar_lower(0x0130), 0x69);
+    CHECK_EQ_INT(rb_wordchar_lower(0x03A3), 0x03C3);
+    CHECK_EQ_INT(rb_wordchar_lower(0x0401), 0x0451);
+    CHECK_EQ_INT(rb_wordchar_lower(0x10400), 0x10428);  /* Deseret */
+    CHECK_EQ_INT(rb_wordchar_lower(0x00DF), 0x00DF);    /* ß has none */
+    CHECK_EQ_INT(rb_wordchar_lower(0x0101), 0x0101);    /* already lower */
 }
 
 static void test_malformed_utf8_is_replaced_and_counted(void)
@@ -378,7 +382,7 @@ static void test_describe_and_fingerprint(void)
     CHECK_STR(json_string_value(json_object_get(desc, "stemmer")),
               "english");
     CHECK_STR(json_string_value(json_object_get(desc, "unicode")),
-              rb_unicode_version());
+              rb_wordchar_unicode_version());
     CHECK_EQ_INT(json_integer_value(json_object_get(desc, "min_length")),
                  2);
     json_decref(desc);

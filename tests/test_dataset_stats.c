@@ -274,16 +274,10 @@ static void test_default_analysis_names_itself(void)
     json_t *stem = json_pack("{s:s}", "stemmer", "english");
 
     CHECK(st != NULL);
-    if (rb_dataset_stats_have_analyzer()) {
-        CHECK(st && st->tokenizer[0] == '{');
-        rb_dataset_stats_free(st);
-        st = rb_dataset_stats_compute(root, NULL, stem, &err);
-        CHECK(st != NULL);
-    } else {
-        CHECK(st && strncmp(st->tokenizer, "plain words", 11) == 0);
-        CHECK(rb_dataset_stats_compute(root, NULL, stem, &err) == NULL);
-        CHECK(strstr(err.msg, "needs the analyzer") != NULL);
-    }
+    CHECK(st && st->tokenizer[0] == '{');
+    rb_dataset_stats_free(st);
+    st = rb_dataset_stats_compute(root, NULL, stem, &err);
+    CHECK(st != NULL);
     rb_dataset_stats_free(st);
     json_decref(stem);
 }

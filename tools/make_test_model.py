@@ -11,7 +11,8 @@ word embeddings or not. The same arguments always give the same bytes.
     make_test_model.py --out DIR [--hidden 64] [--layers 2] [--heads 4]
         [--intermediate 128] [--dtype F32|F16|BF16] [--prefix]
         [--pooling mean|cls|max|...[,mode...]] [--normalize]
-        [--mlm none|tied|untied] [--vocab FILE] [--seed N] ...
+        [--mlm none|tied|tied-copy|untied] [--tie-config true|false]
+        [--vocab FILE] [--seed N] ...
 
 The vocabulary is the real uncased BERT one (../shared/models/
 bert-base-uncased-vocab/vocab.txt, or --vocab) when present, else a small
@@ -134,6 +135,9 @@ def make_weights(args, vocab_size, rng):
         out['cls.predictions.bias'] = normal(vocab_size)
         if args.mlm == 'untied':
             out['cls.predictions.decoder.weight'] = normal(vocab_size, H)
+        elif args.mlm == 'tied-copy':
+            out['cls.predictions.decoder.weight'] = \
+                out[prefix + 'embeddings.word_embeddings.weight']
     return out
 
 
@@ -193,8 +197,12 @@ def main():
                     ' with these pooling modes')
     ap.add_argument('--normalize', action='store_true')
     ap.add_argument('--max-seq-length', type=int)
-    ap.add_argument('--mlm', choices=['none', 'tied', 'untied'],
-                    default='none')
+    ap.add_argument('--mlm', choices=['none', 'tied', 'tied-copy', 'untied'],
+                    default='none', help='tied-copy stores the decoder as a'
+                    ' copy of the word embeddings')
+    ap.add_argument('--tie-config', choices=['true', 'false'],
+                    help="config.json's tie_word_embeddings (default: false"
+                    " for --mlm untied)")
     ap.add_argument('--pooler', action='store_true',
                     help='include the (unused) pooler.dense layer')
     ap.add_argument('--act', default='gelu')
@@ -243,7 +251,8 @@ def main():
         'num_hidden_layers': args.layers,
         'pad_token_id': 0,
         'position_embedding_type': 'absolute',
-        'tie_word_embeddings': args.mlm != 'untied',
+        'tie_word_embeddings': (args.tie_config == 'true'
+                                if args.tie_config else args.mlm != 'untied'),
         'torch_dtype': {'F32': 'float32', 'F16': 'float16',
                         'BF16': 'bfloat16'}[args.dtype],
         'type_vocab_size': args.type_vocab,

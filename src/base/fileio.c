@@ -56,6 +56,16 @@ rb_lines *rb_lines_open(const char *path, rb_error *err)
     return lr;
 }
 
+/* zlib's message for a stream opened with gzdopen, without the
+ * "<fd:N>: " it puts in front. */
+static const char *gz_reason(const char *msg)
+{
+    const char *sep = strncmp(msg, "<fd:", 4) == 0 ? strstr(msg, ": ")
+                                                  : NULL;
+
+    return sep ? sep + 2 : msg;
+}
+
 static int fill(rb_lines *lr, rb_error *err)
 {
     int n = gzread(lr->gz, lr->buf, LINES_CHUNK);
@@ -76,7 +86,7 @@ static int fill(rb_lines *lr, rb_error *err)
             return rb_error_set(err, "%s:%ld: %s", lr->path,
                                 lr->lineno + 1, strerror(errno));
         return rb_error_set(err, "%s:%ld: corrupt compressed data (%s)",
-                            lr->path, lr->lineno + 1, msg);
+                            lr->path, lr->lineno + 1, gz_reason(msg));
     }
     lr->eof = 1;
     return 0;
@@ -157,7 +167,8 @@ int rb_read_file(const char *path, char **data, size_t *len, rb_error *err)
 {
     rb_buf out = RB_BUF_INIT;
     gzFile gz;
-    int fd, n, zerr;
+    int fd, n, zerr, saved;
+    char why[128];
 
     fd = open(path, O_RDONLY);
     if (fd < 0)
@@ -179,14 +190,18 @@ int rb_read_file(const char *path, char **data, size_t *len, rb_error *err)
             break;
         out.len += (size_t)n;
     }
-    gzerror(gz, &zerr);
+    saved = errno;
+    snprintf(why, sizeof why, "%s", gz_reason(gzerror(gz, &zerr)));
     gzclose(gz);
     if (n < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
         rb_buf_release(&out);
         if (zerr == Z_BUF_ERROR)
             return rb_error_set(err, "%s: compressed data is truncated",
                                 path);
-        return rb_error_set(err, "%s: read error", path);
+        if (zerr == Z_ERRNO)
+            return rb_error_set(err, "%s: %s", path, strerror(saved));
+        return rb_error_set(err, "%s: corrupt compressed data (%s)", path,
+                            why);
     }
     out.data[out.len] = '\0';
     *len = out.len;
@@ -240,16 +255,22 @@ int rb_atomic_open(rb_atomic_file *af, const char *path, rb_error *err)
     }
     memcpy(af->tmp_path, path, n);
     memcpy(af->tmp_path + n, ".tmp.XXXXXX", 12);
+    /* Tracked before it exists: a signal arriving just after mkstemp
+     * created the file still finds it (one arriving before only unlinks a
+     * name that does not exist). */
+    track_tmp(af->tmp_path, 1);
     fd = mkstemp(af->tmp_path);
     if (fd < 0) {
-        rb_error_set(err, "%s: cannot create: %s", path, strerror(errno));
+        int saved = errno;
+
+        track_tmp(af->tmp_path, 0);
+        rb_error_set(err, "%s: cannot create: %s", path, strerror(saved));
         rb_free(af->tmp_path);
         af->tmp_path = NULL;
         rb_atomic_abort(af);
         return -1;
     }
     fchmod(fd, 0644);
-    track_tmp(af->tmp_path, 1);
     af->fp = fdopen(fd, "wb");
     if (!af->fp) {
         close(fd);

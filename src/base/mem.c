@@ -7,6 +7,7 @@
 
 static atomic_long alloc_count;
 static atomic_long fail_at = -1;    /* -1: not yet read from environment */
+static atomic_long failures;
 
 static int should_fail(void)
 {
@@ -19,7 +20,19 @@ static int should_fail(void)
         atomic_store(&fail_at, at);
     }
     n = atomic_fetch_add(&alloc_count, 1) + 1;
-    return at > 0 && n >= at;
+    if (at > 0 && n >= at) {
+        atomic_fetch_add(&failures, 1);
+        return 1;
+    }
+    return 0;
+}
+
+/* Count a real failure of the C library's allocator. */
+static void *counted(void *p)
+{
+    if (!p)
+        atomic_fetch_add(&failures, 1);
+    return p;
 }
 
 void rb_mem_fail_after(long n)
@@ -33,25 +46,30 @@ long rb_mem_count(void)
     return atomic_load(&alloc_count);
 }
 
+long rb_mem_failures(void)
+{
+    return atomic_load(&failures);
+}
+
 void *rb_malloc(size_t size)
 {
     if (should_fail())
         return NULL;
-    return malloc(size ? size : 1);
+    return counted(malloc(size ? size : 1));
 }
 
 void *rb_calloc(size_t count, size_t size)
 {
     if (should_fail())
         return NULL;
-    return calloc(count ? count : 1, size ? size : 1);
+    return counted(calloc(count ? count : 1, size ? size : 1));
 }
 
 void *rb_realloc(void *ptr, size_t size)
 {
     if (should_fail())
         return NULL;
-    return realloc(ptr, size ? size : 1);
+    return counted(realloc(ptr, size ? size : 1));
 }
 
 void *rb_grow(void *ptr, size_t *cap, size_t need, size_t size)

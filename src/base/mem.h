@@ -26,5 +26,11 @@ void rb_free(void *ptr);
 void rb_mem_fail_after(long n);
 /* Number of allocations made since the counter was last reset. */
 long rb_mem_count(void);
+/* Number of allocations that have failed, injected or real, since the
+ * process started. A parser that hands its allocations to rb_malloc
+ * (jansson does, once main installs rb_malloc with json_set_alloc_funcs)
+ * reports a failure as bad input; a change in this count across the call
+ * tells the caller that memory ran out instead. */
+long rb_mem_failures(void);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "base/mem.h"
 #include "cli/commands.h"
 #include "data/qrels.h"
 #include "data/run.h"
@@ -102,12 +103,21 @@ static int eval_one(const rb_qrels *qrels, const char *path,
             fprintf(stderr, "rankbench: out of memory\n");
             return -1;
         }
-        json_object_set(entry, "all", json_object_get(scores, "metrics"));
-        if (per_query)
-            json_object_set(entry, "per_query",
-                            json_object_get(scores, "per_query"));
+        if (json_object_set(entry, "all",
+                            json_object_get(scores, "metrics")) < 0 ||
+            (per_query &&
+             json_object_set(entry, "per_query",
+                             json_object_get(scores, "per_query")) < 0) ||
+            json_array_append(json_runs, entry) < 0) {
+            json_decref(scores);
+            json_decref(entry);
+            rb_eval_free(ev);
+            rb_run_free(run);
+            fprintf(stderr, "rankbench: out of memory\n");
+            return -1;
+        }
         json_decref(scores);
-        json_array_append_new(json_runs, entry);
+        json_decref(entry);
     } else {
         print_text(ev, per_query);
     }
@@ -185,16 +195,26 @@ int rb_cmd_eval(int argc, char **argv)
         fprintf(stderr, "rankbench: %s\n", err.msg);
         return 1;
     }
-    if (json)
-        json_runs = json_array();
+    if (json && !(json_runs = json_array())) {
+        fprintf(stderr, "rankbench: out of memory\n");
+        rb_qrels_free(qrels);
+        return 1;
+    }
     for (i = optind + 1; i < argc; i++)
         if (eval_one(qrels, argv[i], &set, &opt, per_query, json_runs) < 0)
             status = 1;
     if (json && status == 0) {
         json_t *doc = json_pack("{s:O}", "runs", json_runs);
+        char *text = doc ? json_dumps(doc, JSON_INDENT(2) |
+                                      JSON_REAL_PRECISION(17)) : NULL;
 
-        json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
-        fputc('\n', stdout);
+        /* Printed only once complete, so that a failure prints nothing. */
+        if (text)
+            printf("%s\n", text);
+        else
+            fprintf(stderr, "rankbench: out of memory\n");
+        status = text ? 0 : 1;
+        rb_free(text);
         json_decref(doc);
     }
     json_decref(json_runs);

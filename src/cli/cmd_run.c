@@ -60,6 +60,9 @@ static const char run_usage[] =
     "                     keep results whose document id equals the query\n"
     "                     id (dropped by default, as BEIR does)\n";
 
+#define RUN_MAX_K 100000000      /* results per query */
+#define RUN_MAX_THREADS 4096
+
 typedef struct retriever_spec {
     char *name;                   /* display name */
     const rb_retriever_ops *ops;
@@ -68,12 +71,15 @@ typedef struct retriever_spec {
 
 typedef struct run_config {
     char **datasets;
+    const char **dataset_splits;  /* a dataset's own split, or NULL */
     size_t ndatasets;
     const char *split;
     retriever_spec *specs;
     size_t nspecs;
     const char *out;
     long k;
+    int k_from_flag;
+    int split_from_flag;
     int threads;
     int strict;
     int plots;
@@ -148,14 +154,22 @@ static int add_spec(run_config *cfg, const char *name, const char *type,
     return 0;
 }
 
-static int add_dataset(run_config *cfg, const char *path, rb_error *err)
+static int add_dataset(run_config *cfg, const char *path,
+                       const char *split, rb_error *err)
 {
     char **d = rb_realloc(cfg->datasets,
                           (cfg->ndatasets + 1) * sizeof *d);
+    const char **splits;
 
     if (!d)
         return rb_error_oom(err);
     cfg->datasets = d;
+    splits = rb_realloc(cfg->dataset_splits,
+                        (cfg->ndatasets + 1) * sizeof *splits);
+    if (!splits)
+        return rb_error_oom(err);
+    cfg->dataset_splits = splits;
+    splits[cfg->ndatasets] = split;
     d[cfg->ndatasets] = rb_strdup(path);
     if (!d[cfg->ndatasets])
         return rb_error_oom(err);
@@ -185,19 +199,65 @@ static int parse_retriever_list(run_config *cfg, const char *list,
     return 0;
 }
 
-/* The parameter objects of a JSON config: every key but name and type. */
+/* A string member of the config, when present; *out is left alone when
+ * the member is absent or out is NULL. */
+static int config_string(json_t *root, const char *key, const char *path,
+                         const char **out, rb_error *err)
+{
+    json_t *v = json_object_get(root, key);
+
+    if (!v)
+        return 0;
+    if (!json_is_string(v))
+        return rb_error_set(err, "%s: \"%s\" must be a string", path, key);
+    if (out)
+        *out = json_string_value(v);
+    return 0;
+}
+
+/* Refuse keys the experiment format does not have, so a misspelt one
+ * cannot silently run the defaults. */
+static int check_config_keys(json_t *root, const char *path, rb_error *err)
+{
+    static const char *const known[] = {
+        "datasets", "retrievers", "k", "out", "split", "baseline",
+        "comment", "description", NULL,
+    };
+    const char *key;
+    json_t *v;
+
+    json_object_foreach(root, key, v) {
+        size_t i;
+
+        (void)v;
+        for (i = 0; known[i] && strcmp(known[i], key) != 0; i++)
+            ;
+        if (!known[i])
+            return rb_error_set(err, "%s: unknown key \"%s\" (known: "
+                                "datasets, retrievers, k, out, split, "
+                                "baseline, comment, description)", path,
+                                key);
+    }
+    return 0;
+}
+
+/* The parameter objects of a JSON config: every key but name and type.
+ * Values given on the command line win over the file's. */
 static int parse_config_file(run_config *cfg, const char *path,
                              rb_error *err)
 {
     json_error_t jerr;
+    long failed = rb_mem_failures();
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
     json_t *v, *item;
     size_t i;
 
+    if (!root && rb_mem_failures() != failed)
+        return rb_error_oom(err);
     if (!root) {
         if (jerr.line > 0)
-            return rb_error_set(err, "%s:%d: %s", path, jerr.line,
-                                jerr.text);
+            return rb_error_set(err, "%s:%d: not valid JSON: %s", path,
+                                jerr.line, jerr.text);
         return rb_error_set(err, "%s: %s", path, jerr.text);
     }
     if (!json_is_object(root)) {
@@ -205,6 +265,8 @@ static int parse_config_file(run_config *cfg, const char *path,
         return rb_error_set(err, "%s: expected a JSON object", path);
     }
     cfg->config_json = root;
+    if (check_config_keys(root, path, err) < 0)
+        return -1;
     v = json_object_get(root, "datasets");
     if (v && !json_is_array(v))
         return rb_error_set(err, "%s: \"datasets\" must be a list", path);
@@ -215,9 +277,9 @@ static int parse_config_file(run_config *cfg, const char *path,
         if (!p)
             return rb_error_set(err, "%s: datasets[%zu] needs a path",
                                 path, i);
-        if (json_is_string(json_object_get(item, "split")))
-            cfg->split = json_string_value(json_object_get(item, "split"));
-        if (add_dataset(cfg, p, err) < 0)
+        if (add_dataset(cfg, p,
+                        json_string_value(json_object_get(item, "split")),
+                        err) < 0)
             return -1;
     }
     v = json_object_get(root, "retrievers");
@@ -244,15 +306,22 @@ static int parse_config_file(run_config *cfg, const char *path,
         if (add_spec(cfg, name, type ? type : name, params, err) < 0)
             return -1;
     }
-    if (json_is_string(json_object_get(root, "split")))
-        cfg->split = json_string_value(json_object_get(root, "split"));
-    if (json_is_string(json_object_get(root, "out")) && !cfg->out)
-        cfg->out = json_string_value(json_object_get(root, "out"));
-    if (json_is_integer(json_object_get(root, "k")))
-        cfg->k = (long)json_integer_value(json_object_get(root, "k"));
-    if (json_is_string(json_object_get(root, "baseline")))
-        cfg->baseline = json_string_value(json_object_get(root,
-                                                          "baseline"));
+    if (config_string(root, "split", path, cfg->split ? NULL : &cfg->split,
+                      err) < 0 ||
+        config_string(root, "out", path, cfg->out ? NULL : &cfg->out,
+                      err) < 0 ||
+        config_string(root, "baseline", path,
+                      cfg->baseline ? NULL : &cfg->baseline, err) < 0)
+        return -1;
+    v = json_object_get(root, "k");
+    if (v) {
+        if (!json_is_integer(v) || json_integer_value(v) <= 0 ||
+            json_integer_value(v) > RUN_MAX_K)
+            return rb_error_set(err, "%s: \"k\" must be a whole number "
+                                "from 1 to %d", path, RUN_MAX_K);
+        if (!cfg->k_from_flag)
+            cfg->k = (long)json_integer_value(v);
+    }
     return 0;
 }
 
@@ -477,10 +546,11 @@ done:
     return rc;
 }
 
-static int run_dataset(const run_config *cfg, const char *path,
+static int run_dataset(const run_config *cfg, size_t which,
                        const rb_context *base_ctx, char **kept_out_dir,
                        rb_error *err)
 {
+    const char *path = cfg->datasets[which];
     rb_load_options lopt = {cfg->split, cfg->strict, 0};
     rb_dataset *ds;
     json_t *results = NULL, *config;
@@ -490,6 +560,8 @@ static int run_dataset(const run_config *cfg, const char *path,
     size_t i;
     int rc = -1;
 
+    if (cfg->dataset_splits[which] && !cfg->split_from_flag)
+        lopt.split = cfg->dataset_splits[which];
     rb_info("loading %s", path);
     ds = rb_dataset_load(path, &lopt, err);
     if (!ds)
@@ -576,6 +648,7 @@ static void free_config(run_config *cfg)
 
     for (i = 0; i < cfg->ndatasets; i++)
         rb_free(cfg->datasets[i]);
+    rb_free(cfg->dataset_splits);
     for (i = 0; i < cfg->nspecs; i++) {
         rb_free(cfg->specs[i].name);
         json_decref(cfg->specs[i].params);
@@ -636,14 +709,29 @@ int rb_cmd_run(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "k:qvh", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_DATASET:
-            if (add_dataset(&cfg, optarg, &err) < 0)
+            if (add_dataset(&cfg, optarg, NULL, &err) < 0)
                 goto fail;
             break;
-        case OPT_SPLIT: cfg.split = optarg; break;
+        case OPT_SPLIT:
+            cfg.split = optarg;
+            cfg.split_from_flag = 1;
+            break;
         case OPT_RETRIEVERS: retrievers = optarg; break;
         case OPT_CONFIG: config = optarg; break;
         case OPT_OUT: cfg.out = optarg; break;
-        case OPT_THREADS: cfg.threads = atoi(optarg); break;
+        case OPT_THREADS: {
+            char *end;
+            long t = strtol(optarg, &end, 10);
+
+            if (*end || end == optarg || t < 0 || t > RUN_MAX_THREADS) {
+                fprintf(stderr, "rankbench run: --threads needs a number "
+                        "from 0 (all cores) to %d, not \"%s\"\n",
+                        RUN_MAX_THREADS, optarg);
+                goto usage;
+            }
+            cfg.threads = (int)t;
+            break;
+        }
         case OPT_SET: sets[nsets++] = optarg; break;
         case OPT_PG: cfg.pg = optarg; break;
         case OPT_PG_TEMP: cfg.pg_temp = 1; break;
@@ -660,7 +748,8 @@ int rb_cmd_run(int argc, char **argv)
             char *end;
 
             cfg.k = strtol(optarg, &end, 10);
-            if (*end || cfg.k <= 0 || cfg.k > 100000000) {
+            cfg.k_from_flag = 1;
+            if (*end || end == optarg || cfg.k <= 0 || cfg.k > RUN_MAX_K) {
                 fprintf(stderr, "rankbench run: -k needs a positive "
                         "integer, not \"%s\"\n", optarg);
                 goto usage;
@@ -683,10 +772,10 @@ int rb_cmd_run(int argc, char **argv)
                 argv[optind]);
         goto usage;
     }
-    if (cfg.threads < 0 || (cfg.device && strcmp(cfg.device, "cpu") &&
-                            strcmp(cfg.device, "cuda"))) {
-        fprintf(stderr, "rankbench run: --device is cpu or cuda; "
-                "--threads a positive number\n");
+    if (cfg.device && strcmp(cfg.device, "cpu") &&
+        strcmp(cfg.device, "cuda")) {
+        fprintf(stderr, "rankbench run: --device is cpu or cuda, not "
+                "\"%s\"\n", cfg.device);
         goto usage;
     }
     if (config && parse_config_file(&cfg, config, &err) < 0)
@@ -698,7 +787,8 @@ int rb_cmd_run(int argc, char **argv)
             add_spec(&cfg, "bm25", "bm25", NULL, &err) < 0)
             goto fail;
     }
-    if (cfg.ndatasets == 0 && add_dataset(&cfg, default_dataset(), &err) < 0)
+    if (cfg.ndatasets == 0 && add_dataset(&cfg, default_dataset(), NULL,
+                                          &err) < 0)
         goto fail;
     for (i = 0; i < nsets; i++)
         if (apply_set(&cfg, sets[i], &err) < 0)
@@ -724,7 +814,7 @@ int rb_cmd_run(int argc, char **argv)
     }
     status = 0;
     for (i = 0; i < cfg.ndatasets; i++) {
-        if (run_dataset(&cfg, cfg.datasets[i], &ctx, &out_dirs[i],
+        if (run_dataset(&cfg, i, &ctx, &out_dirs[i],
                         &err) < 0) {
             fprintf(stderr, "rankbench: error: %s\n", err.msg);
             rb_error_clear(&err);

@@ -3,10 +3,12 @@
  * subcommand per file.
  */
 
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/log.h"
+#include "base/mem.h"
 #include "cli/commands.h"
 #include "rb_version.h"
 
@@ -58,6 +60,9 @@ int main(int argc, char **argv)
 {
     size_t i;
 
+    /* jansson allocates through rb_malloc too, so that allocation-failure
+     * tests (RB_FAIL_ALLOC) reach its allocations. */
+    json_set_alloc_funcs(rb_malloc, rb_free);
     if (argc < 2) {
         usage(stderr);
         return 2;

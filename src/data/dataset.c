@@ -1,5 +1,6 @@
 #include "data/dataset.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <string.h>
 
@@ -15,8 +16,10 @@ char *rb_dataset_file(const char *dir, const char *name)
     char *gz;
     size_t n;
 
-    if (!path)
+    if (!path) {
+        errno = ENOMEM;
         return NULL;
+    }
     if (rb_path_exists(path))
         return path;
     n = strlen(path);
@@ -27,7 +30,10 @@ char *rb_dataset_file(const char *dir, const char *name)
         if (!rb_path_exists(gz)) {
             rb_free(gz);
             gz = NULL;
+            errno = ENOENT;
         }
+    } else {
+        errno = ENOMEM;
     }
     rb_free(path);
     return gz;
@@ -151,6 +157,7 @@ static int load_jsonl(rb_dataset *ds, const char *path, int is_corpus,
         json_error_t jerr;
         json_t *obj;
         size_t bad;
+        long failed;
 
         rb_sha256_update(sha, line, len);
         rb_sha256_update(sha, "\n", 1);
@@ -162,8 +169,13 @@ static int load_jsonl(rb_dataset *ds, const char *path, int is_corpus,
                               path, lineno, bad + 1);
             break;
         }
+        failed = rb_mem_failures();
         obj = json_loadb(line, len, JSON_REJECT_DUPLICATES |
                          JSON_ALLOW_NUL, &jerr);
+        if (!obj && rb_mem_failures() != failed) {
+            rc = rb_error_oom(err);
+            break;
+        }
         if (!obj) {
             rc = rb_error_set(err, "%s:%ld: not valid JSON: %s", path,
                               lineno, jerr.text);
@@ -296,6 +308,8 @@ static int require_file(const char *dir, const char *name, char **out,
 {
     *out = rb_dataset_file(dir, name);
     if (!*out) {
+        if (errno == ENOMEM)
+            return rb_error_oom(err);
         if (!rb_path_exists(dir))
             return rb_error_set(err, "%s: no such dataset folder", dir);
         return rb_error_set(err, "%s/%s: not found (nor %s.gz)", dir, name,

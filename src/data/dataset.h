@@ -58,7 +58,7 @@ void rb_dataset_free(rb_dataset *ds);
 
 /* Locate a dataset file ("corpus.jsonl", "qrels/test.tsv") in dir, trying
  * the name as given and with ".gz". Returns a new string, or NULL when
- * neither exists. */
+ * neither exists (errno ENOENT) or memory runs out (errno ENOMEM). */
 char *rb_dataset_file(const char *dir, const char *name);
 
 /* The text that keyword retrievers index: title + " " + text, in a new

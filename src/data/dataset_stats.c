@@ -20,31 +20,6 @@
 #include "report/gnuplot.h"
 #include "text/analyzer.h"
 
-/* The analyzer is linked in when its module is part of the build; these
- * weak declarations let the statistics fall back to plain words without
- * it. */
-void rb_analyzer_config_default(rb_analyzer_config *cfg)
-    __attribute__((weak));
-int rb_analyzer_config_from_json(const json_t *obj, rb_analyzer_config *cfg,
-                                 rb_error *err) __attribute__((weak));
-rb_analyzer *rb_analyzer_new(const rb_analyzer_config *cfg, rb_error *err)
-    __attribute__((weak));
-void rb_analyzer_free(rb_analyzer *a) __attribute__((weak));
-json_t *rb_analyzer_describe(const rb_analyzer *a) __attribute__((weak));
-rb_analysis *rb_analysis_new(const rb_analyzer *a, rb_error *err)
-    __attribute__((weak));
-void rb_analysis_free(rb_analysis *an) __attribute__((weak));
-int rb_analyze(rb_analysis *an, const char *text, size_t len, int flags,
-               const char *const **terms, size_t *nterms, size_t *malformed)
-    __attribute__((weak));
-
-int rb_dataset_stats_have_analyzer(void)
-{
-    return rb_analyzer_config_default && rb_analyzer_config_from_json &&
-           rb_analyzer_new && rb_analyzer_free && rb_analyzer_describe &&
-           rb_analysis_new && rb_analysis_free && rb_analyze;
-}
-
 /* ---------------------------------------------------------------------- */
 /* Distributions                                                           */
 
@@ -100,70 +75,6 @@ void rb_count_summary_of(size_t *counts, size_t n, rb_count_summary *s)
 /* ---------------------------------------------------------------------- */
 /* Terms                                                                   */
 
-#define TOKENIZER_DESCRIPTION \
-    "plain words (this build has no analyzer): runs of letters and " \
-    "digits, Unicode punctuation, symbols and spaces separating them, " \
-    "ASCII lowercased; no stop words, no stemming"
-
-/* Code points that separate words: ASCII other than letters and digits,
- * Latin-1 punctuation and symbols, general punctuation, currency and
- * other symbol blocks, CJK punctuation, and the replacement character. */
-static int is_separator(uint32_t cp)
-{
-    if (cp < 0x80)
-        return !((cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') ||
-                 (cp >= 'A' && cp <= 'Z'));
-    if (cp <= 0xBF)
-        return cp != 0xAA && cp != 0xB2 && cp != 0xB3 && cp != 0xB5 &&
-               cp != 0xB9 && cp != 0xBA;
-    if (cp == 0xD7 || cp == 0xF7)
-        return 1;
-    if (cp >= 0x2000 && cp <= 0x2BFF)      /* punctuation .. arrows */
-        return 1;
-    if (cp >= 0x3000 && cp <= 0x303F)      /* CJK punctuation */
-        return 1;
-    if (cp >= 0xFE30 && cp <= 0xFE4F)      /* CJK compatibility forms */
-        return 1;
-    if (cp >= 0xFF00 && cp <= 0xFF0F)      /* fullwidth punctuation */
-        return 1;
-    return cp == RB_UTF8_REPLACEMENT || cp == 0xFEFF;
-}
-
-/* Split text into plain words, count them and add each to vocab.
- * Returns the number of terms, or (size_t)-1 when memory runs out. */
-static size_t count_words(const char *text, size_t len, rb_intern *vocab,
-                          rb_buf *term)
-{
-    size_t i = 0, n = 0;
-
-    rb_buf_reset(term);
-    while (i <= len) {
-        uint32_t cp = ' ';
-        size_t step = 1;
-        int bad;
-
-        if (i < len)
-            step = rb_utf8_decode(text + i, len - i, &cp, &bad);
-        if (i < len && !is_separator(cp)) {
-            char c = text[i];
-
-            if (step == 1 && c >= 'A' && c <= 'Z')
-                c = (char)(c - 'A' + 'a');
-            if (step == 1 ? rb_buf_putc(term, c) < 0
-                          : rb_buf_append(term, text + i, step) < 0)
-                return (size_t)-1;
-        } else if (term->len) {
-            if (rb_intern_add(vocab, term->data, term->len, NULL) ==
-                RB_INTERN_NONE)
-                return (size_t)-1;
-            n++;
-            rb_buf_reset(term);
-        }
-        i += step;
-    }
-    return n;
-}
-
 /* ---------------------------------------------------------------------- */
 /* Reading                                                                 */
 
@@ -173,7 +84,7 @@ typedef struct stats_ctx {
     rb_qrels *qrels;
     rb_buf term, content;
     size_t lcap, qcap;
-    rb_analyzer *analyzer;      /* NULL: plain words */
+    rb_analyzer *analyzer;
     rb_analysis *analysis;
     rb_error *err;
 } stats_ctx;
@@ -186,8 +97,6 @@ static size_t count_terms(stats_ctx *c, const char *text, size_t len,
     const char *const *terms;
     size_t n, i;
 
-    if (!c->analysis)
-        return count_words(text, len, vocab, &c->term);
     if (rb_analyze(c->analysis, text, len, 0, &terms, &n, NULL) < 0)
         return (size_t)-1;
     for (i = 0; i < n; i++)
@@ -197,40 +106,13 @@ static size_t count_terms(stats_ctx *c, const char *text, size_t len,
     return n;
 }
 
-/* Settings plain words honour: the analyzer's with stop words and
- * stemming off, lowercasing on and a minimum length of 1. */
-static int plain_words_setting(const char *key, json_t *v)
-{
-    if (strcmp(key, "stopwords") == 0 || strcmp(key, "stemmer") == 0)
-        return json_is_string(v) &&
-               strcmp(json_string_value(v), "none") == 0;
-    if (strcmp(key, "min_length") == 0)
-        return json_is_integer(v) && json_integer_value(v) == 1;
-    if (strcmp(key, "lowercase") == 0)
-        return json_is_true(v);
-    return 0;
-}
-
-/* Set up the analysis: the analyzer when linked in, else plain words
- * when the settings allow. */
+/* Set up the analyzer the counts use and record its description. */
 static int setup_analysis(stats_ctx *c, const json_t *settings)
 {
     rb_analyzer_config cfg;
     json_t *desc;
     char *text;
 
-    if (!rb_dataset_stats_have_analyzer()) {
-        const char *key;
-        json_t *v;
-
-        json_object_foreach((json_t *)settings, key, v)
-            if (!plain_words_setting(key, v))
-                return rb_error_set(c->err, "analyzer setting \"%s\" "
-                                    "needs the analyzer, which this build "
-                                    "lacks", key);
-        c->st->tokenizer = rb_strdup(TOKENIZER_DESCRIPTION);
-        return c->st->tokenizer ? 0 : rb_error_oom(c->err);
-    }
     rb_analyzer_config_default(&cfg);
     if (settings && rb_analyzer_config_from_json(settings, &cfg, c->err) < 0)
         return -1;

@@ -8,10 +8,7 @@
  *
  * Lengths count the terms the keyword retrievers index: the output of
  * the analyzer (text/analyzer.h; by default its BM25 configuration) over
- * title + " " + text. A build without the analyzer counts plain words
- * instead (runs of letters and digits, lowercased), which is what the
- * analyzer gives with stop words and stemming off and a minimum word
- * length of 1. The `tokenizer` field names the analysis used.
+ * title + " " + text. The `tokenizer` field names the analysis used.
  */
 
 #include <jansson.h>
@@ -43,8 +40,7 @@ typedef struct rb_dataset_stats {
     char *dir;
     char *split;                 /* NULL when no qrels file was found */
     char *tokenizer;             /* the analysis used: the analyzer's
-                                  * description as JSON text, or a
-                                  * sentence about plain words */
+                                  * description as JSON text */
 
     size_t documents;
     rb_count_summary doc_tokens;
@@ -84,8 +80,6 @@ rb_dataset_stats *rb_dataset_stats_compute(const char *dir,
                                            const json_t *analysis,
                                            rb_error *err);
 
-/* 1 when this build has the analyzer, 0 when it counts plain words. */
-int rb_dataset_stats_have_analyzer(void);
 void rb_dataset_stats_free(rb_dataset_stats *st);
 
 /* The statistics as JSON (a new reference), NULL when memory runs out. */

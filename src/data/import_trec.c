@@ -111,7 +111,9 @@ static int clean_text(rb_buf *out, const char *s, size_t n, int strip_tags)
                 continue;
             }
         }
-        if (is_space(c)) {
+        /* A NUL byte (noise in some old collections) reads as a space:
+         * BEIR files cannot hold one. */
+        if (is_space(c) || c == '\0') {
             space = 1;
             i++;
             continue;
@@ -479,12 +481,20 @@ static int close_output(import_ctx *c)
 static int import_topics(import_ctx *c, const char *tmp)
 {
     const char *path = c->opt->topics;
+    const char *nul;
     char *data;
     size_t n;
     int rc;
 
     if (rb_read_file(path, &data, &n, c->err) < 0)
         return -1;
+    nul = memchr(data, '\0', n);
+    if (nul) {
+        rc = rb_error_set(c->err, "%s:%ld: contains a NUL byte", path,
+                          line_of(data, (size_t)(nul - data)));
+        rb_free(data);
+        return rc;
+    }
     if (open_output(c, tmp, "queries.jsonl") < 0) {
         rb_free(data);
         return -1;
@@ -974,6 +984,11 @@ static int import_qrels(import_ctx *c, const char *tmp)
         size_t fl[5];
         int nf = rb_split_ws(line, len, f, fl, 4), grade, added;
 
+        if (memchr(line, '\0', len)) {
+            rc = rb_error_set(c->err, "%s:%ld: contains a NUL byte", path,
+                              lineno);
+            break;
+        }
         if (nf == 0)
             continue;
         if (nf != 4) {
@@ -1017,6 +1032,10 @@ static int import_qrels(import_ctx *c, const char *tmp)
     }
     if (rc == 0 && c->sum->judgments == 0)
         rc = rb_error_set(c->err, "%s: no judgments found", path);
+    /* The loader refuses a folder without a judged query; say so here. */
+    if (rc == 0 && c->sum->unknown_topic_judgments == c->sum->judgments)
+        rc = rb_error_set(c->err, "%s: no judgment names one of the "
+                          "topics", path);
     if (rc == 0)
         rc = close_output(c);
 done:

@@ -169,6 +169,11 @@ static int read_lines(rb_qrels *q, const char *path, int beir, rb_error *err)
         size_t fl[5];
         int nf, grade;
 
+        if (memchr(line, '\0', len)) {
+            rc = rb_error_set(err, "%s:%ld: contains a NUL byte", path,
+                              lineno);
+            break;
+        }
         if (beir) {
             const char *tab1 = memchr(line, '\t', len), *tab2;
 

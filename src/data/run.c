@@ -194,6 +194,15 @@ static int parse_run(rb_run *run, const char *path, char *data, size_t len,
     long lineno = 0, last_qi = -1;
     const char *last_qid = NULL;
     size_t last_qlen = 0;
+    const char *nul = memchr(data, '\0', len);
+
+    /* Ids are C strings from here on: a NUL byte would cut one short. */
+    if (nul) {
+        for (p = data, lineno = 1; p < nul; p++)
+            lineno += *p == '\n';
+        return rb_error_set(err, "%s:%ld: contains a NUL byte", path,
+                            lineno);
+    }
 
     while (p < end) {
         char *nl = memchr(p, '\n', (size_t)(end - p));

@@ -26,27 +26,7 @@ extern "C" {
 #include <stdint.h>
 #include <string.h>
 
-#define CUDA_CHECK(call) do { \
-    cudaError_t rc_ = (call); \
-    if (rc_ != cudaSuccess) \
-        return rb_error_set(err, "%s:%d: %s: %s", __FILE__, __LINE__, \
-                            #call, cudaGetErrorString(rc_)); \
-} while (0)
-
-#define CUBLAS_CHECK(call) do { \
-    cublasStatus_t rc_ = (call); \
-    if (rc_ != CUBLAS_STATUS_SUCCESS) \
-        return rb_error_set(err, "%s:%d: %s: %s", __FILE__, __LINE__, \
-                            #call, cublasGetStatusString(rc_)); \
-} while (0)
-
-/* After a kernel launch: a bad configuration shows up here. */
-#define LAUNCH_CHECK(what) do { \
-    cudaError_t rc_ = cudaGetLastError(); \
-    if (rc_ != cudaSuccess) \
-        return rb_error_set(err, "%s:%d: kernel %s: %s", __FILE__, \
-                            __LINE__, what, cudaGetErrorString(rc_)); \
-} while (0)
+#include "encoder/cuda_check.cuh"
 
 #define BLOCK 256
 #define LN_PER_THREAD 16               /* hidden sizes up to 4096 */

@@ -501,6 +501,11 @@ const rb_tensor *rb_model_tensor(const rb_model *m, const char *name)
             continue;
         snprintf(buf, sizeof buf, "%s%.*s%s", m->prefix, (int)(n - k), name,
                  spellings[i][1]);
+        if ((t = rb_safetensors_find(m->weights, buf)) || !m->prefix[0])
+            return t;
+        /* Head tensors (cls.*) sit outside the "bert." prefix. */
+        snprintf(buf, sizeof buf, "%.*s%s", (int)(n - k), name,
+                 spellings[i][1]);
         return rb_safetensors_find(m->weights, buf);
     }
     return NULL;

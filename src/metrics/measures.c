@@ -420,7 +420,7 @@ void rb_eval_free(rb_eval *ev)
         return;
     for (i = 0; i < ev->nmeasures; i++)
         rb_free(ev->names[i]);
-    for (i = 0; i < ev->nqueries; i++)
+    for (i = 0; ev->qids && i < ev->nqueries; i++)
         rb_free(ev->qids[i]);
     rb_free(ev->names);
     rb_free(ev->is_int);

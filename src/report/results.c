@@ -147,9 +147,14 @@ int rb_results_write(const json_t *results, const char *path,
 json_t *rb_results_load(const char *path, rb_error *err)
 {
     json_error_t jerr;
+    long failed = rb_mem_failures();
     json_t *res = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
     json_t *schema, *version;
 
+    if (!res && rb_mem_failures() != failed) {
+        rb_error_oom(err);
+        return NULL;
+    }
     if (!res) {
         if (jerr.line <= 0)
             rb_error_set(err, "%s: %s", path, jerr.text);

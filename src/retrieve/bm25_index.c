@@ -285,6 +285,12 @@ typedef struct build_chunk {
     size_t npairs, cap;     /* in pairs */
 } build_chunk;
 
+/* One posting while building: together, so that scattering writes one
+ * place rather than two. */
+typedef struct posting {
+    uint32_t doc, tf;
+} posting;
+
 typedef struct build_ctx {
     const rb_bm25_source *src;
     const rb_analyzer *a;
@@ -304,7 +310,7 @@ typedef struct build_ctx {
     uint32_t *term_len;
     uint32_t *df;
     uint64_t *post_off;     /* nterms + 1 */
-    uint32_t *post_doc, *post_tf;
+    posting *post;          /* by term, then document */
     uint64_t total_len;
     double avgdl;
 
@@ -516,10 +522,9 @@ static int scatter_postings(build_ctx *bc, rb_error *err)
         total += bc->df[t];
     }
     bc->post_off[bc->nterms] = total;
-    bc->post_doc = rb_malloc((total + 1) * sizeof *bc->post_doc);
-    bc->post_tf = rb_malloc((total + 1) * sizeof *bc->post_tf);
+    bc->post = rb_malloc((total + 1) * sizeof *bc->post);
     cursor = rb_malloc((bc->nterms + 1) * sizeof *cursor);
-    if (!bc->post_doc || !bc->post_tf || !cursor) {
+    if (!bc->post || !cursor) {
         rb_free(cursor);
         return rb_error_oom(err);
     }
@@ -537,8 +542,8 @@ static int scatter_postings(build_ctx *bc, rb_error *err)
             while (left == 0)
                 left = bc->doc_uniq[doc++];
             left--;
-            bc->post_doc[cursor[term]] = (uint32_t)(doc - 1);
-            bc->post_tf[cursor[term]] = ch->pairs[2 * p + 1];
+            bc->post[cursor[term]].doc = (uint32_t)(doc - 1);
+            bc->post[cursor[term]].tf = ch->pairs[2 * p + 1];
             cursor[term]++;
         }
         rb_free(ch->pairs);
@@ -641,9 +646,9 @@ static int describe_terms(void *arg, size_t begin, size_t end, int thread)
             int64_t blk_max = 0, blk_min = INT64_MAX;
 
             for (q = p; q < qend; q++) {
-                uint32_t doc = bc->post_doc[q];
+                uint32_t doc = bc->post[q].doc;
                 uint32_t gap = doc - prev - 1;  /* wraps for prev = -1 */
-                int64_t imp = bm25_impact(bc->p, tm->idf, bc->post_tf[q],
+                int64_t imp = bm25_impact(bc->p, tm->idf, bc->post[q].tf,
                                           norm[doc]);
 
                 if (gap > max_gap)
@@ -718,12 +723,12 @@ static int pack_terms(void *arg, size_t begin, size_t end, int thread)
             uint64_t doc_bytes = ((uint64_t)n * blk->doc_bits + 7) / 8;
 
             for (i = 0; i < n; i++) {
-                uint32_t doc = bc->post_doc[p + i];
+                uint32_t doc = bc->post[p + i].doc;
 
                 gaps[i] = (uint32_t)(doc - prev - 1);
                 prev = doc;
                 imps[i] = (uint64_t)(bm25_impact(bc->p, terms[t].idf,
-                                                 bc->post_tf[p + i],
+                                                 bc->post[p + i].tf,
                                                  norm[doc]) -
                                      blk->min_impact);
             }
@@ -856,8 +861,7 @@ static void build_release(build_ctx *bc)
     rb_free(bc->term_len);
     rb_free(bc->df);
     rb_free(bc->post_off);
-    rb_free(bc->post_doc);
-    rb_free(bc->post_tf);
+    rb_free(bc->post);
     rb_free(bc->image);
 }
 

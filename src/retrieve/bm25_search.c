@@ -1,16 +1,18 @@
 /*
- * Top-k BM25 search over the index image: document-at-a-time MaxScore
- * (Turtle and Flood) with block skipping, and the exhaustive scorer it is
- * checked against.
+ * Top-k BM25 search over the index image: MaxScore (Turtle and Flood)
+ * over windows of documents, with block skipping, and the exhaustive
+ * scorer it is checked against.
  *
  * MaxScore orders the query's terms by their score bound. Terms whose
  * bounds add up to less than the current k-th best score are
  * "non-essential": a document that only they contain cannot enter the
- * top k, so only documents of the essential terms are visited, and the
- * non-essential lists are probed (skipping whole blocks) only while the
- * document can still make it. Bounds and scores are integers, so the
- * tests are exact; a document whose bound equals the k-th score is still
- * scored, because it may win the tie on its id.
+ * top k, so only documents of the essential terms are visited. Those are
+ * taken a window of WINDOW documents at a time: the essential terms'
+ * postings are added into the window's accumulators, then each document
+ * of the window is completed by probing the non-essential lists (skipping
+ * whole blocks) only while it can still make it. Bounds and scores are
+ * integers, so the tests are exact; a document whose bound equals the
+ * k-th score is still scored, because it may win the tie on its id.
  */
 
 #include "retrieve/bm25_format.h"
@@ -57,9 +59,11 @@ typedef struct qterm {
     int64_t qtf;
 } qterm;
 
-/* The best k so far: a buffer of up to 2k candidates whose scores are at
- * least theta; when it fills, the k best are selected and theta rises to
- * the k-th score. */
+/* The best k so far: a buffer of candidates whose scores are at least
+ * theta (room for 4k, and for k plus a window); when it fills, the k best
+ * are selected and theta rises to the k-th score. It takes the place of a
+ * heap: appending is cheaper than sifting, and one selection now and then
+ * costs less than a heap's work per candidate. */
 typedef struct topk {
     entry *e, *spare;       /* candidates; room for the next selection */
     size_t n, k, cap;

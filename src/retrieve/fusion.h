@@ -66,8 +66,8 @@ int rb_fusion_norm_parse(const char *name, rb_fusion_norm *norm);
  * results yet) are fused in their order, then every other query of the
  * inputs in order of first appearance; a query missing from an input gets
  * nothing from it. Inputs whose document table is out's are read by id;
- * others by document string, interned into out's table. Returns 0, or -1 with err set (bad options,
- * out of memory). */
+ * others by document string, interned into out's table. Returns 0, or -1
+ * with err set (bad options, out of memory). */
 int rb_fuse(const rb_fusion_input *inputs, size_t n,
             const rb_fusion_options *opt, rb_run *out, rb_error *err);
 

@@ -34,7 +34,7 @@
 #include "base/utf8.h"
 #include "retrieve/retriever.h"
 #include "text/analyzer.h"
-#include "text/unicode.h"
+#include "text/wordchar.h"
 
 enum ilike_mode { ILIKE_ANY, ILIKE_ALL, ILIKE_PHRASE };
 
@@ -152,7 +152,7 @@ static size_t lower_copy(const char *s, char *out)
             memcpy(out + o, s + i, len);
             o += len;
         } else {
-            o += rb_utf8_encode(rb_unicode_lower(cp), out + o);
+            o += rb_utf8_encode(rb_wordchar_lower(cp), out + o);
         }
         i += len;
     }

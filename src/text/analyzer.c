@@ -9,7 +9,7 @@
 #include "base/mem.h"
 #include "base/utf8.h"
 #include "text/stopwords.h"
-#include "text/unicode.h"
+#include "text/wordchar.h"
 
 /* Words longer than this many bytes are cut into pieces of at most this
  * size, at code point boundaries, so that a run of letters megabytes long
@@ -274,7 +274,7 @@ json_t *rb_analyzer_describe(const rb_analyzer *a)
                      "stemmer", a->cfg.stemmer,
                      "min_length", a->cfg.min_length,
                      "tokenizer", "unicode-words",
-                     "unicode", rb_unicode_version(),
+                     "unicode", rb_wordchar_unicode_version(),
                      "max_word_bytes", MAX_WORD_BYTES);
 }
 
@@ -476,7 +476,7 @@ static int add_to_word(rb_analysis *an, uint32_t cp, const char *src,
 {
     char low[4];
     size_t low_n;
-    uint32_t lcp = rb_unicode_lower(cp);
+    uint32_t lcp = rb_wordchar_lower(cp);
 
     low_n = lcp == cp ? n : rb_utf8_encode(lcp, low);
     if (an->a->cfg.lowercase ? an->word_len + low_n > MAX_WORD_BYTES
@@ -550,7 +550,7 @@ int rb_analyze(rb_analysis *an, const char *text, size_t len, int flags,
         n = rb_utf8_decode(text + i, len - i, &cp, &bad);
         if (bad)
             bad_count++;
-        if (!bad && rb_unicode_is_word(cp)) {
+        if (!bad && rb_wordchar_is_word(cp)) {
             if (add_to_word(an, cp, text + i, n) < 0)
                 return -1;
         } else if (flush_word(an) < 0) {
