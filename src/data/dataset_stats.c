@@ -14,6 +14,7 @@
 #include "base/intern.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/selfpath.h"
 #include "base/utf8.h"
 #include "data/dataset_check.h"
 #include "data/qrels.h"
@@ -476,9 +477,6 @@ json_t *rb_dataset_stats_json(const rb_dataset_stats *st)
 /* ---------------------------------------------------------------------- */
 /* Charts                                                                  */
 
-#ifndef RB_PLOTS_DIR
-#define RB_PLOTS_DIR "plots"
-#endif
 
 /* Append s to buf as a gnuplot single-quoted string. */
 static int put_quoted(rb_buf *buf, const char *s)
@@ -593,7 +591,8 @@ static int chart_script(const chart *ch, const char *common,
 static int read_template(const char *name, char **text, rb_error *err)
 {
     const char *env = getenv("RANKBENCH_PLOTS_DIR");
-    char *path = rb_path_join(env && *env ? env : RB_PLOTS_DIR, name);
+    char *path = rb_path_join(env && *env ? env : rb_resource_path("plots"),
+                              name);
     size_t len;
     int rc;
 

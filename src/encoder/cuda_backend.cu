@@ -361,7 +361,7 @@ static int grid_for(size_t n)
     return g > 65535 ? 65535 : (int)(g ? g : 1);
 }
 
-extern "C" int rb_cuda_device_count(char *why, size_t size)
+extern "C" int rb_cuda_module_devices(char *why, size_t size)
 {
     int n = 0;
     cudaError_t rc = cudaGetDeviceCount(&n);

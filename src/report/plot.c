@@ -19,14 +19,12 @@
 #include "base/fileio.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/selfpath.h"
 #include "report/gnuplot.h"
 #include "report/plot_internal.h"
 #include "report/results.h"
 #include "rb_version.h"
 
-#ifndef RB_PLOTS_DIR
-#define RB_PLOTS_DIR "plots"
-#endif
 
 #define MAX_FORMATS 2
 
@@ -371,7 +369,7 @@ static int job_init(plot_job *job, const char *out_dir,
     job->opts = opts;
     job->out_dir = out_dir;
     job->template_dir = opts->template_dir ? opts->template_dir
-                      : env && *env ? env : RB_PLOTS_DIR;
+                      : env && *env ? env : rb_resource_path("plots");
     if (parse_formats(job, opts->formats, err) < 0)
         return -1;
     job->drawn = json_array();

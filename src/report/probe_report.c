@@ -11,13 +11,11 @@
 #include "base/fileio.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/selfpath.h"
 #include "report/gnuplot.h"
 #include "report/plot_internal.h"
 #include "rb_version.h"
 
-#ifndef RB_PLOTS_DIR
-#define RB_PLOTS_DIR "plots"
-#endif
 
 static const char *token_text(const rb_probe_report *r, int32_t id,
                               char *buf, size_t size)
@@ -696,7 +694,7 @@ int rb_probe_report_chart(const rb_probe_report *r,
         opts = &defaults;
     }
     template_dir = opts->template_dir ? opts->template_dir
-                 : env && *env ? env : RB_PLOTS_DIR;
+                 : env && *env ? env : rb_resource_path("plots");
     memset(&c, 0, sizeof c);
     if (chart_formats(opts->formats, formats, &nformats, err) < 0 ||
         rb_mkdirs(out_dir, err) < 0)
