@@ -284,6 +284,14 @@ static void test_odd_shapes_tanh_gelu_cased(void)
                 "--max-positions 128", "");
 }
 
+/* One pooled token per sequence: the last layer runs for that token only
+ * (here the last one, with odd shapes). */
+static void test_last_token_pooling_odd_shapes(void)
+{
+    check_model("lasttoken-odd", "--seed 18 --hidden 60 --heads 5 "
+                "--intermediate 100 --layers 3 --pooling lasttoken", "");
+}
+
 static void test_portable_kernels_agree_with_reference(void)
 {
     rb_cpu_kernels_select(0);
@@ -418,6 +426,7 @@ int main(void)
     RUN_TEST(test_f16_max_pooling_untied_head);
     RUN_TEST(test_bf16_truncated_to_sentence_transformers_length);
     RUN_TEST(test_all_pooling_modes_concatenated);
+    RUN_TEST(test_last_token_pooling_odd_shapes);
     RUN_TEST(test_odd_shapes_tanh_gelu_cased);
     RUN_TEST(test_portable_kernels_agree_with_reference);
     RUN_TEST(test_hidden_states_of_every_token);
