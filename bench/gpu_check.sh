@@ -49,6 +49,7 @@ timeout 300 ctest --test-dir build-gpu --output-on-failure \
 say "$(grep -E 'tests passed|tests failed' "$out/ctest.log")"
 build-gpu/rankbench --version -v 2>&1 | tee -a "$summary"
 timeout 120 build-gpu/tests/test_encoder_cuda 2>&1 | tee -a "$summary"
+timeout 120 build-gpu/tests/test_cuda_search 2>&1 | tee -a "$summary"
 timeout 120 build-gpu/tests/test_mlm_cuda 2>&1 | tee -a "$summary"
 
 say "== models"

@@ -1,6 +1,6 @@
 /*
  * The one symbol librankbench_cuda.so exports: the table through which
- * the program reaches the CUDA encoder and masked-LM backends (see
+ * the program reaches the CUDA encoder, masked-LM and search code (see
  * encoder/cuda_module.h). Everything else in the module is hidden, and
  * what it needs of rankbench (allocation, errors, tensors) it takes from
  * the program that loads it.
@@ -11,6 +11,7 @@ extern "C" {
 
 extern const rb_backend_ops rb_cuda_backend;
 extern const rb_mlm_backend_ops rb_mlm_cuda_backend;
+extern const rb_cuda_search_ops rb_cuda_search;
 int rb_cuda_module_devices(char *why, size_t size);
 }
 
@@ -24,6 +25,7 @@ const rb_cuda_module *rb_cuda_module_entry(void)
         rb_cuda_module_build_id(build, sizeof build);
         mod.encoder = &rb_cuda_backend;
         mod.mlm = &rb_mlm_cuda_backend;
+        mod.search = &rb_cuda_search;
         mod.device_count = rb_cuda_module_devices;
         mod.build = build;
     }

@@ -23,6 +23,21 @@
 #define RB_CUDA_MODULE_FILE "librankbench_cuda.so"
 #define RB_CUDA_MODULE_ENTRY "rb_cuda_module_entry"
 
+/* Exact inner-product search on the GPU, a block of scores at a time. */
+typedef struct rb_cuda_search_ops {
+    /* Upload the corpus (ndocs x dim, row-major). */
+    int (*create)(const float *docs, size_t ndocs, size_t dim, int device,
+                  void **state, rb_error *err);
+    /* Upload the queries (nq x dim), replacing earlier ones. */
+    int (*queries)(void *state, const float *queries, size_t nq,
+                   rb_error *err);
+    /* out[q * nd + d] = query (q0 + q) . document (d0 + d); safe to call
+     * from several threads (they take turns on the GPU). */
+    int (*scores)(void *state, size_t q0, size_t nq, size_t d0, size_t nd,
+                  float *out, rb_error *err);
+    void (*destroy)(void *state);
+} rb_cuda_search_ops;
+
 typedef struct rb_cuda_module {
     /* Must equal what the loader was built with, or the module is
      * refused: a module left from another build may lay out the shared
@@ -30,6 +45,7 @@ typedef struct rb_cuda_module {
     const char *build;
     const rb_backend_ops *encoder;
     const rb_mlm_backend_ops *mlm;
+    const rb_cuda_search_ops *search;
     /* Usable devices; 0 with the reason in why. */
     int (*device_count)(char *why, size_t size);
 } rb_cuda_module;
@@ -39,11 +55,12 @@ typedef struct rb_cuda_module {
  * module each compute it as they were compiled. */
 static inline void rb_cuda_module_build_id(char *out, size_t size)
 {
-    snprintf(out, size, "%s %s %zu %zu %zu %zu %zu %zu %zu %zu",
+    snprintf(out, size, "%s %s %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu",
              RB_VERSION, RB_GIT_COMMIT, sizeof(rb_backend_ops),
              sizeof(rb_backend_config), sizeof(rb_token_batch),
              sizeof(rb_model), sizeof(rb_tensor), sizeof(rb_error),
-             sizeof(rb_mlm_backend_ops), sizeof(rb_mlm_weights));
+             sizeof(rb_mlm_backend_ops), sizeof(rb_mlm_weights),
+             sizeof(rb_cuda_search_ops), sizeof(rb_cuda_module));
 }
 
 /* The module, loaded on first use (thread-safe), or NULL with the reason

@@ -7,8 +7,9 @@
  * The matrix is cached on disk under a key made of the model's and the
  * dataset's fingerprints and every setting that changes an embedding, so a
  * second run encodes nothing. Search multiplies blocks of query vectors by
- * blocks of document vectors (BLAS) and keeps each query's best k in a
- * heap; ties at the cut keep the documents trec_eval would rank first.
+ * blocks of document vectors (BLAS, or cuBLAS when the encoder runs on a
+ * GPU) and keeps each query's best k in a heap on the host; ties at the
+ * cut keep the documents trec_eval would rank first.
  */
 
 #include <cblas.h>
@@ -29,6 +30,7 @@
 #include "base/pool.h"
 #include "base/progress.h"
 #include "base/timer.h"
+#include "encoder/cuda_module.h"
 #include "encoder/encoder.h"
 #include "retrieve/retriever.h"
 
@@ -56,6 +58,9 @@ typedef struct dense_state {
     char *cache_path;
     int from_cache;
     double encode_s;
+    const rb_cuda_module *cu;   /* GPU search, when the encoder is on one */
+    void *gpu;
+    int gpu_refused;
 } dense_state;
 
 /* ---- parameters ---- */
@@ -106,6 +111,8 @@ static void dense_destroy(void *state)
 
     if (!st)
         return;
+    if (st->gpu)
+        st->cu->search->destroy(st->gpu);
     if (st->map)
         munmap(st->map, st->map_size);
     else
@@ -450,6 +457,7 @@ typedef struct search_job {
     hit *heaps;               /* nq x k */
     size_t *heap_n;
     float **scores;           /* per worker: QUERY_BLOCK x DOC_BLOCK */
+    rb_error *errs;           /* per worker */
 } search_job;
 
 /* a ranks above b: higher score, or the same score and the larger doc id
@@ -495,12 +503,28 @@ static void heap_offer(const rb_intern *ids, hit *h, size_t *n, size_t k,
     h[i] = x;
 }
 
+/* s = queries [qb, qb + nq) x documents [db, db + nd), row by query. */
+static int score_block(search_job *job, int w, size_t qb, size_t nq,
+                       size_t db, size_t nd, float *s)
+{
+    const dense_state *st = job->st;
+    size_t dim = st->dim;
+
+    if (st->gpu)
+        return st->cu->search->scores(st->gpu, qb, nq, db, nd, s,
+                                      &job->errs[w]);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nq, (int)nd,
+                (int)dim, 1.0f, job->queries + qb * dim, (int)dim,
+                st->docs + db * dim, (int)dim, 0.0f, s, (int)nd);
+    return 0;
+}
+
 static int search_block(void *arg, size_t begin, size_t end, int w)
 {
     search_job *job = arg;
     const dense_state *st = job->st;
     const rb_intern *ids = job->ds->doc_ids;
-    size_t qb, db, dim = st->dim;
+    size_t qb, db;
 
     for (qb = begin * QUERY_BLOCK; qb < end * QUERY_BLOCK && qb < job->nq;
          qb += QUERY_BLOCK) {
@@ -511,10 +535,8 @@ static int search_block(void *arg, size_t begin, size_t end, int w)
                                                    : DOC_BLOCK, q, d;
             float *s = job->scores[w];
 
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nq,
-                        (int)nd, (int)dim, 1.0f, job->queries + qb * dim,
-                        (int)dim, st->docs + db * dim, (int)dim, 0.0f, s,
-                        (int)nd);
+            if (score_block(job, w, qb, nq, db, nd, s) < 0)
+                return -1;
             for (q = 0; q < nq; q++) {
                 hit *heap = job->heaps + (qb + q) * job->k;
 
@@ -563,6 +585,35 @@ done:
     return rc;
 }
 
+/* With the encoder on a GPU, search there too: the corpus goes up once
+ * (at the first search), the queries each time. Where that fails (the
+ * corpus does not fit, say) the search runs on the CPU, with a warning. */
+static void gpu_search_prepare(dense_state *st, const float *queries,
+                               size_t nq)
+{
+    rb_error e = {{0}, 0};
+
+    if (st->gpu_refused || strcmp(rb_encoder_device(st->enc), "cuda") != 0)
+        return;
+    if (!st->gpu) {
+        st->cu = rb_cuda_module_get(NULL, 0);
+        if (!st->cu || st->cu->search->create(st->docs, st->ndocs, st->dim,
+                                              0, &st->gpu, &e) < 0) {
+            rb_warn("dense: searching on the CPU: %s",
+                    e.msg[0] ? e.msg : "no CUDA module");
+            st->gpu = NULL;
+            st->gpu_refused = 1;
+            return;
+        }
+    }
+    if (st->cu->search->queries(st->gpu, queries, nq, &e) < 0) {
+        rb_warn("dense: searching on the CPU: %s", e.msg);
+        st->cu->search->destroy(st->gpu);
+        st->gpu = NULL;
+        st->gpu_refused = 1;
+    }
+}
+
 /* Rank the heap of query qi into the run. */
 static int emit_query(const search_job *job, size_t qi, rb_run *run)
 {
@@ -589,7 +640,8 @@ static int dense_search(void *state, const rb_dataset *ds,
 {
     dense_state *st = state;
     search_job job;
-    int threads = rb_threads_resolve(ctx->threads), w, saved, rc = -1;
+    int threads = rb_threads_resolve(ctx->threads), w, saved, failed;
+    int rc = -1;
     size_t i, nblocks, nhits;
 
     memset(&job, 0, sizeof job);
@@ -602,7 +654,9 @@ static int dense_search(void *state, const rb_dataset *ds,
     job.heaps = rb_malloc((nhits ? nhits : 1) * sizeof *job.heaps);
     job.heap_n = rb_calloc(job.nq ? job.nq : 1, sizeof *job.heap_n);
     job.scores = rb_calloc((size_t)threads, sizeof *job.scores);
-    if (!job.queries || !job.heaps || !job.heap_n || !job.scores) {
+    job.errs = rb_calloc((size_t)threads, sizeof *job.errs);
+    if (!job.queries || !job.heaps || !job.heap_n || !job.scores ||
+        !job.errs) {
         rb_error_oom(err);
         goto done;
     }
@@ -614,12 +668,22 @@ static int dense_search(void *state, const rb_dataset *ds,
         }
     if (job.nq && encode_queries(st, ds, (float *)job.queries, err) < 0)
         goto done;
+    if (job.nq && job.k > 0)
+        gpu_search_prepare(st, job.queries, job.nq);
     nblocks = (job.nq + QUERY_BLOCK - 1) / QUERY_BLOCK;
     saved = openblas_get_num_threads();
     openblas_set_num_threads(1);
-    if (job.k > 0)
-        rb_parallel_for(nblocks, 1, threads, search_block, &job);
+    failed = job.k > 0 &&
+             rb_parallel_for(nblocks, 1, threads, search_block, &job) < 0;
     openblas_set_num_threads(saved);
+    if (failed) {
+        for (w = 0; w < threads; w++)
+            if (job.errs[w].msg[0]) {
+                rb_error_set(err, "dense search: %s", job.errs[w].msg);
+                break;
+            }
+        goto done;
+    }
     for (i = 0; i < job.nq; i++)
         if (emit_query(&job, i, run) < 0) {
             rb_error_oom(err);
@@ -632,6 +696,7 @@ done:
     for (w = 0; job.scores && w < threads; w++)
         rb_free(job.scores[w]);
     rb_free(job.scores);
+    rb_free(job.errs);
     rb_free((float *)job.queries);
     rb_free(job.heaps);
     rb_free(job.heap_n);
@@ -642,9 +707,10 @@ static json_t *dense_describe(void *state)
 {
     dense_state *st = state;
 
-    return json_pack("{s:o, s:o, s:s, s:s, s:s?, s:b, s:f}",
+    return json_pack("{s:o, s:o, s:s, s:s, s:s, s:s?, s:b, s:f}",
                      "model", rb_model_describe(st->model),
                      "encoder", rb_encoder_describe(st->enc),
+                     "search", st->gpu ? "cuda" : "cpu",
                      "query_prefix", st->query_prefix,
                      "doc_prefix", st->doc_prefix,
                      "cache_file", st->cache_path,
