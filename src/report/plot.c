@@ -7,12 +7,10 @@
 
 #include "report/plot.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/buf.h"
@@ -341,27 +339,15 @@ static int read_template(const plot_job *job, const char *name,
                          char **text, rb_error *err)
 {
     char file[64];
-    char *path;
-    size_t len;
-    int rc;
 
     snprintf(file, sizeof file, "%s.gp", name);
-    path = rb_path_join(job->template_dir, file);
-    if (!path)
-        return rb_error_oom(err);
-    rc = rb_read_file(path, text, &len, err);
-    if (rc < 0)
-        rb_error_prefix(err, "chart template (set RANKBENCH_PLOTS_DIR to "
-                        "the plots/ folder of rankbench)");
-    rb_free(path);
-    return rc;
+    return rb_gnuplot_read_template(job->template_dir, file, text, err);
 }
 
 static int job_init(plot_job *job, const char *out_dir,
                     const rb_plot_options *opts, rb_error *err)
 {
     static rb_plot_options defaults;
-    const char *env = getenv("RANKBENCH_PLOTS_DIR");
 
     memset(job, 0, sizeof *job);
     if (!opts) {
@@ -370,8 +356,7 @@ static int job_init(plot_job *job, const char *out_dir,
     }
     job->opts = opts;
     job->out_dir = out_dir;
-    job->template_dir = opts->template_dir ? opts->template_dir
-                      : env && *env ? env : RB_PLOTS_DIR;
+    job->template_dir = rb_gnuplot_template_dir(opts->template_dir);
     if (parse_formats(job, opts->formats, err) < 0)
         return -1;
     job->drawn = json_array();
@@ -455,75 +440,17 @@ done:
     return rc;
 }
 
-/* Draw NAME.FMT: gnuplot writes a temporary file beside it, which is
- * moved into place only when gnuplot succeeded and wrote something. */
+/* Draw NAME.FMT from NAME.gp, moved into place only when gnuplot
+ * succeeded and wrote something. */
 static int draw_format(plot_job *job, const plot_chart *c, const char *fmt,
                        rb_error *err)
 {
-    char *final = chart_path(job, c->name, fmt);
-    char *tmp = final ? rb_malloc(strlen(final) + 16) : NULL;
-    char *messages = NULL, *setup = NULL, *script = NULL;
-    const char *args[4];
-    struct stat st;
-    int fd, rc = -1;
+    char script[80], output[80];
 
-    if (!tmp)
-        goto oom;
-    sprintf(tmp, "%s.tmp.XXXXXX", final);
-    fd = mkstemp(tmp);
-    if (fd < 0) {
-        rb_error_set(err, "%s: cannot create: %s", final, strerror(errno));
-        rb_free(tmp);
-        tmp = NULL;
-        goto done;
-    }
-    close(fd);
-    setup = rb_malloc(strlen(tmp) + 64);
-    script = rb_malloc(strlen(c->name) + 4);
-    if (!setup || !script)
-        goto oom;
-    sprintf(setup, "rb_format='%s'; rb_output='%s'", fmt,
-            strrchr(tmp, '/') ? strrchr(tmp, '/') + 1 : tmp);
-    sprintf(script, "%s.gp", c->name);
-    args[0] = "-e";
-    args[1] = setup;
-    args[2] = script;
-    args[3] = NULL;
-    if (rb_gnuplot_exec(&job->gp, job->out_dir, args, &messages, err) < 0) {
-        rb_error_prefix(err, "%s", final);
-        goto done;
-    }
-    if (messages && *messages) {
-        if (job->opts->strict) {
-            rb_error_set(err, "%s: gnuplot warned: %.300s", final,
-                         messages);
-            goto done;
-        }
-        rb_debug("gnuplot on %s.gp: %s", c->name, messages);
-    }
-    if (stat(tmp, &st) != 0 || st.st_size == 0) {
-        rb_error_set(err, "%s: gnuplot wrote nothing", final);
-        goto done;
-    }
-    if (rename(tmp, final) != 0) {
-        rb_error_set(err, "%s: cannot write: %s", final, strerror(errno));
-        goto done;
-    }
-    rb_free(tmp);
-    tmp = NULL;
-    rc = 0;
-    goto done;
-oom:
-    rb_error_oom(err);
-done:
-    if (tmp)
-        unlink(tmp);
-    rb_free(tmp);
-    rb_free(final);
-    rb_free(setup);
-    rb_free(script);
-    rb_free(messages);
-    return rc;
+    snprintf(script, sizeof script, "%s.gp", c->name);
+    snprintf(output, sizeof output, "%s.%s", c->name, fmt);
+    return rb_gnuplot_draw(&job->gp, job->out_dir, script, fmt, output,
+                           job->opts->strict, err);
 }
 
 /* Remove what an earlier run drew for a chart that is now left out. */

@@ -1,12 +1,9 @@
 #include "report/probe_report.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "base/fileio.h"
 #include "base/log.h"
@@ -14,10 +11,6 @@
 #include "report/gnuplot.h"
 #include "report/plot_internal.h"
 #include "rb_version.h"
-
-#ifndef RB_PLOTS_DIR
-#define RB_PLOTS_DIR "plots"
-#endif
 
 static const char *token_text(const rb_probe_report *r, int32_t id,
                               char *buf, size_t size)
@@ -546,23 +539,6 @@ done:
     return rc;
 }
 
-static int read_template(const char *dir, const char *name, char **text,
-                         rb_error *err)
-{
-    char *path = rb_path_join(dir, name);
-    size_t len;
-    int rc;
-
-    if (!path)
-        return rb_error_oom(err);
-    rc = rb_read_file(path, text, &len, err);
-    if (rc < 0)
-        rb_error_prefix(err, "chart template (set RANKBENCH_PLOTS_DIR to "
-                        "the plots/ folder of rankbench)");
-    rb_free(path);
-    return rc;
-}
-
 /* PROBE_CHART.gp: a header, the variables, common.gp and bars.gp. */
 static int write_script(const probe_chart *c, const char *out_dir,
                         const char *template_dir, rb_error *err)
@@ -571,8 +547,9 @@ static int write_script(const probe_chart *c, const char *out_dir,
     rb_buf script = RB_BUF_INIT;
     int rc = -1;
 
-    if (read_template(template_dir, "common.gp", &common, err) < 0 ||
-        read_template(template_dir, "bars.gp", &bars, err) < 0)
+    if (rb_gnuplot_read_template(template_dir, "common.gp", &common,
+                                 err) < 0 ||
+        rb_gnuplot_read_template(template_dir, "bars.gp", &bars, err) < 0)
         goto done;
     if (rb_buf_printf(&script, "# %s.gp: drawn by rankbench %s probe from "
                       "the templates plots/common.gp\n# and plots/bars.gp. "
@@ -598,54 +575,15 @@ done:
     return rc;
 }
 
-/* Draw PROBE_CHART.FMT through a temporary file renamed into place. */
+/* Draw PROBE_CHART.FMT, renamed into place when it is whole. */
 static int draw(const rb_gnuplot *gp, const char *out_dir, const char *fmt,
                 int strict, rb_error *err)
 {
-    char file[64], tmp_name[80], setup[160];
-    const char *args[] = {"-e", setup, RB_PROBE_CHART ".gp", NULL};
-    char *final = NULL, *tmp = NULL, *messages = NULL;
-    struct stat st;
-    int rc = -1;
+    char output[64];
 
-    snprintf(file, sizeof file, "%s.%s", RB_PROBE_CHART, fmt);
-    snprintf(tmp_name, sizeof tmp_name, "%s.tmp.%ld", file, (long)getpid());
-    snprintf(setup, sizeof setup, "rb_format='%s'; rb_output='%s'", fmt,
-             tmp_name);
-    final = rb_path_join(out_dir, file);
-    tmp = rb_path_join(out_dir, tmp_name);
-    if (!final || !tmp) {
-        rb_error_oom(err);
-        goto done;
-    }
-    if (rb_gnuplot_exec(gp, out_dir, args, &messages, err) < 0) {
-        rb_error_prefix(err, "%s", final);
-        goto done;
-    }
-    if (messages && *messages) {
-        if (strict) {
-            rb_error_set(err, "%s: gnuplot warned: %.300s", final, messages);
-            goto done;
-        }
-        rb_debug("gnuplot on %s.gp: %s", RB_PROBE_CHART, messages);
-    }
-    if (stat(tmp, &st) != 0 || st.st_size == 0) {
-        rb_error_set(err, "%s: gnuplot wrote nothing", final);
-        goto done;
-    }
-    if (rename(tmp, final) != 0) {
-        rb_error_set(err, "%s: cannot write: %s", final, strerror(errno));
-        goto done;
-    }
-    rc = 0;
-
-done:
-    if (rc < 0 && tmp)
-        unlink(tmp);
-    rb_free(final);
-    rb_free(tmp);
-    rb_free(messages);
-    return rc;
+    snprintf(output, sizeof output, "%s.%s", RB_PROBE_CHART, fmt);
+    return rb_gnuplot_draw(gp, out_dir, RB_PROBE_CHART ".gp", fmt, output,
+                           strict, err);
 }
 
 /* The formats to draw: "svg", "png" or both, from a comma list. */
@@ -679,8 +617,7 @@ int rb_probe_report_chart(const rb_probe_report *r,
                           const rb_plot_options *opts, int *drawn,
                           char *why, size_t why_size, rb_error *err)
 {
-    const char *env = getenv("RANKBENCH_PLOTS_DIR"), *formats[2];
-    const char *template_dir;
+    const char *formats[2], *template_dir;
     rb_plot_options defaults;
     probe_chart c;
     rb_gnuplot gp;
@@ -695,8 +632,7 @@ int rb_probe_report_chart(const rb_probe_report *r,
         rb_plot_options_init(&defaults);
         opts = &defaults;
     }
-    template_dir = opts->template_dir ? opts->template_dir
-                 : env && *env ? env : RB_PLOTS_DIR;
+    template_dir = rb_gnuplot_template_dir(opts->template_dir);
     memset(&c, 0, sizeof c);
     if (chart_formats(opts->formats, formats, &nformats, err) < 0 ||
         rb_mkdirs(out_dir, err) < 0)
