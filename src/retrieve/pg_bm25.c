@@ -164,11 +164,7 @@ static json_t *pg_bm25_describe(void *state)
 
     if (obj && s->k > 0)
         json_object_set_new(obj, "k", json_integer(s->k));
-    if (obj && rb_pg_common_describe(&s->common, obj) != 0) {
-        json_decref(obj);
-        return NULL;
-    }
-    return obj;
+    return rb_pg_common_describe(&s->common, obj);
 }
 
 static void pg_bm25_destroy(void *state)

@@ -343,12 +343,11 @@ done:
     return rc;
 }
 
-int rb_pg_common_describe(const rb_pg_common *c, json_t *obj)
+json_t *rb_pg_common_describe(const rb_pg_common *c, json_t *obj)
 {
-    if (c->server && json_object_set(obj, "server", c->server) != 0)
-        return -1;
-    return 0;
+    if (obj && c->server && json_object_set(obj, "server", c->server) != 0) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
 }
-
-/* ------------------------------------------------------------------ */
-/* Parameters                                                          */

@@ -221,11 +221,7 @@ static json_t *pg_fts_describe(void *state)
                             "rejected_queries",
                             (json_int_t)s->common.rejected);
 
-    if (obj && rb_pg_common_describe(&s->common, obj) != 0) {
-        json_decref(obj);
-        return NULL;
-    }
-    return obj;
+    return rb_pg_common_describe(&s->common, obj);
 }
 
 static void pg_fts_destroy(void *state)
