@@ -22,12 +22,6 @@
 #include "report/results.h"
 #include "rb_version.h"
 
-#ifndef RB_PLOTS_DIR
-#define RB_PLOTS_DIR "plots"
-#endif
-
-#define MAX_FORMATS 2
-
 void rb_plot_options_init(rb_plot_options *opts)
 {
     memset(opts, 0, sizeof *opts);
@@ -296,7 +290,7 @@ void plot_set_release(plot_set *ps)
 typedef struct plot_job {
     const char *out_dir;
     const char *template_dir;
-    const char *formats[MAX_FORMATS];
+    const char *formats[PLOT_MAX_FORMATS];
     size_t nformats;
     const rb_plot_options *opts;
     rb_gnuplot gp;
@@ -305,32 +299,34 @@ typedef struct plot_job {
     json_t *drawn, *skipped;    /* the manifest's lists */
 } plot_job;
 
-static int parse_formats(plot_job *job, const char *list, rb_error *err)
+int plot_parse_formats(const char *list,
+                       const char *out[PLOT_MAX_FORMATS], size_t *n,
+                       rb_error *err)
 {
     const char *p = list ? list : RB_PLOT_FORMATS;
 
-    job->nformats = 0;
+    *n = 0;
     while (*p) {
         const char *end = strchr(p, ',');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        const char *fmt = n == 3 && strncmp(p, "svg", 3) == 0 ? "svg"
-                        : n == 3 && strncmp(p, "png", 3) == 0 ? "png"
-                                                              : NULL;
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        const char *fmt = len == 3 && strncmp(p, "svg", 3) == 0 ? "svg"
+                        : len == 3 && strncmp(p, "png", 3) == 0 ? "png"
+                                                                : NULL;
         size_t i;
 
         if (!fmt)
             return rb_error_set(err, "unknown chart format \"%.*s\" "
-                                "(known: svg, png)", (int)n, p);
-        for (i = 0; i < job->nformats; i++)
-            if (job->formats[i] == fmt)
+                                "(known: svg, png)", (int)len, p);
+        for (i = 0; i < *n; i++)
+            if (out[i] == fmt)
                 break;
-        if (i == job->nformats)
-            job->formats[job->nformats++] = fmt;
+        if (i == *n)
+            out[(*n)++] = fmt;
         if (!end)
             break;
         p = end + 1;
     }
-    if (job->nformats == 0)
+    if (*n == 0)
         return rb_error_set(err, "no chart format given (svg, png)");
     return 0;
 }
@@ -357,7 +353,8 @@ static int job_init(plot_job *job, const char *out_dir,
     job->opts = opts;
     job->out_dir = out_dir;
     job->template_dir = rb_gnuplot_template_dir(opts->template_dir);
-    if (parse_formats(job, opts->formats, err) < 0)
+    if (plot_parse_formats(opts->formats, job->formats, &job->nformats,
+                           err) < 0)
         return -1;
     job->drawn = json_array();
     job->skipped = json_array();

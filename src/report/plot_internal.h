@@ -77,6 +77,16 @@ int plot_build_speed(const plot_set *ps, plot_chart *c, rb_error *err);
 int plot_build_datasets(const plot_set *sets, size_t n, plot_chart *c,
                         rb_error *err);
 
+/* The chart formats: svg and png. */
+#define PLOT_MAX_FORMATS 2
+
+/* Parse a comma list of chart formats (NULL: RB_PLOT_FORMATS) into out,
+ * each once in the order given, and their number into *n. Fails on an
+ * unknown format or an empty list. The strings are static. */
+int plot_parse_formats(const char *list,
+                       const char *out[PLOT_MAX_FORMATS], size_t *n,
+                       rb_error *err);
+
 /* Writing gnuplot: a single-quoted string literal (never expanded by
  * gnuplot; a "\n" in s becomes a line break), and assignments. Each
  * returns 0 or -1 when memory runs out. */

@@ -586,44 +586,19 @@ static int draw(const rb_gnuplot *gp, const char *out_dir, const char *fmt,
                            strict, err);
 }
 
-/* The formats to draw: "svg", "png" or both, from a comma list. */
-static int chart_formats(const char *list, const char *out[2], int *n,
-                         rb_error *err)
-{
-    const char *p = list ? list : RB_PLOT_FORMATS;
-
-    *n = 0;
-    while (*p) {
-        size_t len = strcspn(p, ",");
-        const char *f = len == 3 && !strncmp(p, "svg", 3) ? "svg"
-                      : len == 3 && !strncmp(p, "png", 3) ? "png" : NULL;
-
-        if (!f)
-            return rb_error_set(err, "unknown chart format \"%.*s\" "
-                                "(known: svg, png)", (int)len, p);
-        if (*n == 0 || out[0] != f)
-            out[(*n)++] = f;
-        p += len;
-        if (*p)
-            p++;
-        if (*n == 2)
-            break;
-    }
-    return *n ? 0 : rb_error_set(err, "no chart format given (svg, png)");
-}
-
 int rb_probe_report_chart(const rb_probe_report *r,
                           const rb_probe_context *ctx, const char *out_dir,
                           const rb_plot_options *opts, int *drawn,
                           char *why, size_t why_size, rb_error *err)
 {
-    const char *formats[2], *template_dir;
+    const char *formats[PLOT_MAX_FORMATS], *template_dir;
     rb_plot_options defaults;
     probe_chart c;
     rb_gnuplot gp;
     rb_error gp_err = {{0}, 0};
     char *data_path = NULL;
-    int nformats, i, rc = -1;
+    size_t nformats, i;
+    int rc = -1;
 
     *drawn = 0;
     if (why_size)
@@ -634,7 +609,7 @@ int rb_probe_report_chart(const rb_probe_report *r,
     }
     template_dir = rb_gnuplot_template_dir(opts->template_dir);
     memset(&c, 0, sizeof c);
-    if (chart_formats(opts->formats, formats, &nformats, err) < 0 ||
+    if (plot_parse_formats(opts->formats, formats, &nformats, err) < 0 ||
         rb_mkdirs(out_dir, err) < 0)
         return -1;
     if (chart_vars(r, ctx, &c) < 0 || chart_data(r, &c) < 0 ||
