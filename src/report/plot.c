@@ -404,6 +404,26 @@ static int write_text(const plot_job *job, const char *name,
     return rc;
 }
 
+int plot_compose_script(rb_buf *script, const char *name,
+                        const char *drawn_by, const char *tname,
+                        const char *vars, size_t len, const char *common,
+                        const char *template)
+{
+    if (rb_buf_printf(script,
+                      "# %s.gp: drawn by %s from the templates "
+                      "plots/common.gp\n# and plots/%s.gp. Redraw with\n"
+                      "#     gnuplot -e \"rb_format='svg'\" %s.gp   "
+                      "(or 'png')\n\n", name, drawn_by, tname, name) < 0 ||
+        gp_set_str(script, "rb_chart", name) < 0 ||
+        rb_buf_printf(script, "rb_data = '%s.dat'\n", name) < 0 ||
+        rb_buf_append(script, vars, len) < 0 ||
+        rb_buf_printf(script, "\n# ---- plots/common.gp ----\n%s\n"
+                      "# ---- plots/%s.gp ----\n%s", common, tname,
+                      template) < 0)
+        return -1;
+    return 0;
+}
+
 /* NAME.gp: a header, the chart's variables, common.gp, the template. */
 static int write_script(const plot_job *job, const plot_chart *c,
                         rb_error *err)
@@ -415,18 +435,9 @@ static int write_script(const plot_job *job, const plot_chart *c,
 
     if (read_template(job, tname, &template, err) < 0)
         return -1;
-    if (rb_buf_printf(&script,
-                      "# %s.gp: drawn by rankbench %s from the templates "
-                      "plots/common.gp\n# and plots/%s.gp. Redraw with\n"
-                      "#     gnuplot -e \"rb_format='svg'\" %s.gp   "
-                      "(or 'png')\n\n", c->name, RB_VERSION, tname,
-                      c->name) < 0 ||
-        gp_set_str(&script, "rb_chart", c->name) < 0 ||
-        rb_buf_printf(&script, "rb_data = '%s.dat'\n", c->name) < 0 ||
-        rb_buf_append(&script, c->vars.data, c->vars.len) < 0 ||
-        rb_buf_printf(&script, "\n# ---- plots/common.gp ----\n%s\n"
-                      "# ---- plots/%s.gp ----\n%s", job->common, tname,
-                      template) < 0) {
+    if (plot_compose_script(&script, c->name, "rankbench " RB_VERSION,
+                            tname, c->vars.data, c->vars.len, job->common,
+                            template) < 0) {
         rb_error_oom(err);
         goto done;
     }

@@ -551,16 +551,9 @@ static int write_script(const probe_chart *c, const char *out_dir,
                                  err) < 0 ||
         rb_gnuplot_read_template(template_dir, "bars.gp", &bars, err) < 0)
         goto done;
-    if (rb_buf_printf(&script, "# %s.gp: drawn by rankbench %s probe from "
-                      "the templates plots/common.gp\n# and plots/bars.gp. "
-                      "Redraw with\n#     gnuplot -e \"rb_format='svg'\" "
-                      "%s.gp   (or 'png')\n\n", RB_PROBE_CHART, RB_VERSION,
-                      RB_PROBE_CHART) < 0 ||
-        gp_set_str(&script, "rb_chart", RB_PROBE_CHART) < 0 ||
-        rb_buf_printf(&script, "rb_data = '%s.dat'\n", RB_PROBE_CHART) < 0 ||
-        rb_buf_append(&script, c->vars.data, c->vars.len) < 0 ||
-        rb_buf_printf(&script, "\n# ---- plots/common.gp ----\n%s\n"
-                      "# ---- plots/bars.gp ----\n%s", common, bars) < 0 ||
+    if (plot_compose_script(&script, RB_PROBE_CHART,
+                            "rankbench " RB_VERSION " probe", "bars",
+                            c->vars.data, c->vars.len, common, bars) < 0 ||
         !(path = rb_path_join(out_dir, RB_PROBE_CHART ".gp"))) {
         rb_error_oom(err);
         goto done;
