@@ -13,6 +13,7 @@
 #include "base/mem.h"
 #include "check.h"
 #include "encoder/backend.h"
+#include "encoder/cuda_module.h"
 #include "encoder/encoder.h"
 #include "tiny_model.h"
 

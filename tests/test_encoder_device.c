@@ -6,6 +6,7 @@
 
 #include "check.h"
 #include "encoder/backend.h"
+#include "encoder/cuda_module.h"
 #include "encoder/encoder.h"
 #include "tiny_model.h"
 

@@ -18,6 +18,7 @@
 #include "base/mem.h"
 #include "check.h"
 #include "encoder/backend.h"
+#include "encoder/cuda_module.h"
 #include "encoder/encoder.h"
 #include "encoder/mlm_head.h"
 #include "encoder/probe.h"

@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/pool.h"
+#include "base/selfpath.h"
 #include "base/timer.h"
 #include "cli/commands.h"
 #include "cli/run_hooks.h"
@@ -632,7 +633,7 @@ static const char *default_dataset(void)
 {
     if (rb_path_exists("datasets/sample/corpus.jsonl"))
         return "datasets/sample";
-    return RB_SOURCE_DIR "/datasets/sample";
+    return rb_resource_path("datasets/sample");
 }
 
 static void free_config(run_config *cfg)

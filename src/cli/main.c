@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "cli/commands.h"
+#include "encoder/cuda_module.h"
 #include "rb_version.h"
 
 typedef struct command {
@@ -56,6 +57,22 @@ static void usage(FILE *out)
     fprintf(out, "\n'rankbench COMMAND --help' describes a command.\n");
 }
 
+/* `--version -v`: where the CUDA backend is and what it finds. Loading
+ * the module is what this costs, which plain --version spares. */
+static void print_devices(void)
+{
+    char why[800] = "";
+    int n = rb_cuda_device_count(why, sizeof why);
+    const char *path = rb_cuda_module_path();
+
+    if (path)
+        printf("cuda module: %s\n", path);
+    if (n > 0)
+        printf("cuda devices: %d\n", n);
+    else
+        printf("cuda devices: none (%s)\n", why);
+}
+
 int main(int argc, char **argv)
 {
     size_t i;
@@ -74,6 +91,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--version") == 0) {
         printf("rankbench %s (%s)\n", RB_VERSION, RB_GIT_COMMIT);
+        if (argc > 2 && (strcmp(argv[2], "-v") == 0 ||
+                         strcmp(argv[2], "--verbose") == 0))
+            print_devices();
         return 0;
     }
     for (i = 0; i < NCOMMANDS; i++) {

@@ -46,12 +46,7 @@ typedef struct rb_backend_ops {
 
 extern const rb_backend_ops rb_cpu_backend;
 
-#ifdef RB_HAVE_CUDA
-extern const rb_backend_ops rb_cuda_backend;
-/* Number of usable CUDA devices; 0 (with the reason in why) when there
- * is no driver, no device or the runtime fails. */
-int rb_cuda_device_count(char *why, size_t size);
-#endif
+/* The CUDA backend is reached through encoder/cuda_module.h. */
 
 /* Pool the hidden states h (n tokens of dim floats) of one sequence into
  * out (one dim-vector per mode, in RB_POOL_* order), then L2-normalise

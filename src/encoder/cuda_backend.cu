@@ -307,7 +307,7 @@ typedef struct cuda_state {
     float *h_pooled;
 } cuda_state;
 
-extern "C" int rb_cuda_device_count(char *why, size_t size)
+extern "C" int rb_cuda_module_devices(char *why, size_t size)
 {
     int n = 0;
     cudaError_t rc = cudaGetDeviceCount(&n);

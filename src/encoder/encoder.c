@@ -10,6 +10,7 @@
 #include "base/pool.h"
 #include "base/utf8.h"
 #include "encoder/backend.h"
+#include "encoder/cuda_module.h"
 #include "text/unicode.h"
 
 #define CPU_BATCH_SIZE 32
@@ -52,25 +53,18 @@ static int choose_device(rb_encoder *e, const char *device, rb_error *err)
         e->ops = &rb_cpu_backend;
         return 0;
     }
-#ifdef RB_HAVE_CUDA
     {
-        char why[256] = "";
+        char why[600];
+        const rb_cuda_module *cu = rb_cuda_usable(why, sizeof why);
 
-        if (rb_cuda_device_count(why, sizeof why) > 0) {
-            e->ops = &rb_cuda_backend;
+        if (cu) {
+            e->ops = cu->encoder;
             return 0;
         }
         if (!automatic)
-            return rb_error_set(err, "device \"cuda\": no usable CUDA "
-                                "device (%s)", why);
-        rb_debug("no usable CUDA device (%s): encoding on the CPU", why);
+            return rb_error_set(err, "device \"cuda\": %s", why);
+        rb_debug("%s: encoding on the CPU", why);
     }
-#else
-    if (!automatic)
-        return rb_error_set(err, "device \"cuda\": this build has no CUDA "
-                            "backend (no CUDA toolkit was found when it was "
-                            "built)");
-#endif
     e->ops = &rb_cpu_backend;
     return 0;
 }

@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "encoder/backend.h"
+#include "encoder/cuda_module.h"
 #include "encoder/dtype.h"
 
 struct rb_mlm_head {
@@ -247,24 +248,17 @@ static int choose_backend(rb_mlm_head *h, const char *device, rb_error *err)
     h->ops = &rb_mlm_cpu_backend;
     if (!automatic && strcmp(device, "cpu") == 0)
         return 0;
-#ifdef RB_HAVE_CUDA
     {
-        char why[256] = "";
+        char why[600];
+        const rb_cuda_module *cu = rb_cuda_usable(why, sizeof why);
 
-        if (rb_cuda_device_count(why, sizeof why) > 0) {
-            h->ops = &rb_mlm_cuda_backend;
+        if (cu) {
+            h->ops = cu->mlm;
             return 0;
         }
         if (!automatic)
-            return rb_error_set(err, "device \"cuda\": no usable CUDA "
-                                "device (%s)", why);
+            return rb_error_set(err, "device \"cuda\": %s", why);
     }
-#else
-    if (!automatic)
-        return rb_error_set(err, "device \"cuda\": this build has no CUDA "
-                            "backend (no CUDA toolkit was found when it was "
-                            "built)");
-#endif
     return 0;
 }
 

@@ -119,8 +119,5 @@ typedef struct rb_mlm_backend_ops {
 } rb_mlm_backend_ops;
 
 extern const rb_mlm_backend_ops rb_mlm_cpu_backend;
-#ifdef RB_HAVE_CUDA
-extern const rb_mlm_backend_ops rb_mlm_cuda_backend;
-#endif
 
 #endif

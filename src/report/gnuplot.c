@@ -17,11 +17,8 @@
 #include "base/fileio.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/selfpath.h"
 #include "base/timer.h"
-
-#ifndef RB_PLOTS_DIR
-#define RB_PLOTS_DIR "plots"
-#endif
 
 #define DEFAULT_TIMEOUT_S 60.0
 #define CAPTURE_MAX (64 * 1024)  /* bytes kept of each output stream */
@@ -448,7 +445,7 @@ const char *rb_gnuplot_template_dir(const char *given)
 
     if (given)
         return given;
-    return env && *env ? env : RB_PLOTS_DIR;
+    return env && *env ? env : rb_resource_path("plots");
 }
 
 int rb_gnuplot_read_template(const char *dir, const char *name,

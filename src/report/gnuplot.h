@@ -43,7 +43,8 @@ int rb_gnuplot_exec(const rb_gnuplot *gp, const char *dir,
                     rb_error *err);
 
 /* The folder the chart templates are read from: given when not NULL,
- * else $RANKBENCH_PLOTS_DIR when set, else the source tree's plots/. */
+ * else $RANKBENCH_PLOTS_DIR when set, else the plots/ that ships with
+ * rankbench (see rb_resource_path). */
 const char *rb_gnuplot_template_dir(const char *given);
 
 /* Read the template dir/name (name such as "common.gp") into *text, a new
