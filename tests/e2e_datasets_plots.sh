@@ -49,7 +49,7 @@ for chart in doc_lengths query_lengths judgments_per_query; do
     "$PY" "$SRC/tests/chart_check.py" png "$png" || fail "$chart.png"
     [ -f "$WORK/charts/$chart.gp" ] && [ -f "$WORK/charts/$chart.dat" ] ||
         fail "$chart: script or data missing"
-    [ -e "$svg.part" ] || [ -e "$png.part" ] &&
+    compgen -G "$WORK/charts/$chart.*.tmp.*" >/dev/null &&
         fail "$chart: temporary file left"
 done
 grep -q "ds: terms per document" "$WORK/charts/doc_lengths.svg" ||

@@ -693,18 +693,10 @@ static void beaten(const loaded *l, const json_t *cmps, size_t s,
 
 static void print_p_value(const json_t *c, const char *test, int holm)
 {
-    char key[32];
-    json_t *v;
+    char text[32];
 
-    snprintf(key, sizeof key, "p_%s", test);
-    v = holm ? json_object_get(json_object_get(c, "p_holm"), test)
-             : json_object_get(c, key);
-    if (!json_is_number(v))
-        printf("  %-8s", "-");
-    else if (json_number_value(v) < 0.0001)
-        printf("  %-8s", "<0.0001");
-    else
-        printf("  %-8.4f", json_number_value(v));
+    rb_compare_format_p(c, test, holm, text, sizeof text);
+    printf("  %-8s", text);
 }
 
 /* A difference that is zero but for rounding prints as +0.0000. */

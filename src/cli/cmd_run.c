@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/fileio.h"
+#include "base/json_file.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/pool.h"
@@ -247,20 +248,12 @@ static int check_config_keys(json_t *root, const char *path, rb_error *err)
 static int parse_config_file(run_config *cfg, const char *path,
                              rb_error *err)
 {
-    json_error_t jerr;
-    long failed = rb_mem_failures();
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *root = rb_json_load_file(path, JSON_REJECT_DUPLICATES, err);
     json_t *v, *item;
     size_t i;
 
-    if (!root && rb_mem_failures() != failed)
-        return rb_error_oom(err);
-    if (!root) {
-        if (jerr.line > 0)
-            return rb_error_set(err, "%s:%d: not valid JSON: %s", path,
-                                jerr.line, jerr.text);
-        return rb_error_set(err, "%s: %s", path, jerr.text);
-    }
+    if (!root)
+        return -1;
     if (!json_is_object(root)) {
         json_decref(root);
         return rb_error_set(err, "%s: expected a JSON object", path);

@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/utf8.h"
+#include "data/dataset_check.h"
 
 char *rb_dataset_file(const char *dir, const char *name)
 {
@@ -150,8 +151,8 @@ static int load_jsonl(rb_dataset *ds, const char *path, int is_corpus,
 
     if (!lr)
         return -1;
-    rb_sha256_update(sha, is_corpus ? "corpus\n" : "queries\n",
-                     is_corpus ? 7 : 8);
+    rb_fingerprint_begin_file(sha, is_corpus ? RB_FINGERPRINT_CORPUS
+                                             : RB_FINGERPRINT_QUERIES);
     while ((rc = rb_lines_next(lr, &line, &len, err)) == 1) {
         long lineno = rb_lines_lineno(lr);
         json_error_t jerr;
@@ -159,8 +160,7 @@ static int load_jsonl(rb_dataset *ds, const char *path, int is_corpus,
         size_t bad;
         long failed;
 
-        rb_sha256_update(sha, line, len);
-        rb_sha256_update(sha, "\n", 1);
+        rb_fingerprint_line(sha, line, len);
         if (len == 0 || strspn(line, " \t") == len)
             continue;
         bad = rb_utf8_invalid_at(line, len);
@@ -199,26 +199,6 @@ static int load_jsonl(rb_dataset *ds, const char *path, int is_corpus,
         return rb_error_set(err, "%s: no %s found", path,
                             is_corpus ? "documents" : "queries");
     return 0;
-}
-
-/* Hash the qrels file's lines in the fingerprint's layout. The file is
- * small next to the corpus; it is read a second time here only to hash. */
-static int hash_qrels(const char *path, rb_sha256 *sha, rb_error *err)
-{
-    rb_lines *lr = rb_lines_open(path, err);
-    const char *line;
-    size_t len;
-    int rc;
-
-    if (!lr)
-        return -1;
-    rb_sha256_update(sha, "qrels\n", 6);
-    while ((rc = rb_lines_next(lr, &line, &len, err)) == 1) {
-        rb_sha256_update(sha, line, len);
-        rb_sha256_update(sha, "\n", 1);
-    }
-    rb_lines_close(lr);
-    return rc < 0 ? -1 : 0;
 }
 
 static int check_qrels_utf8(const rb_qrels *q, const char *path,
@@ -361,7 +341,7 @@ rb_dataset *rb_dataset_load(const char *dir, const rb_load_options *opt,
         goto done;
     ds->qrels = rb_qrels_read_beir(qrels, err);
     if (!ds->qrels || check_qrels_utf8(ds->qrels, qrels, err) < 0 ||
-        hash_qrels(qrels, sha, err) < 0 ||
+        rb_fingerprint_file(sha, RB_FINGERPRINT_QRELS, qrels, err) < 0 ||
         link_qrels(ds, qrels, opt->strict, err) < 0)
         goto done;
     rb_sha256_final(sha, ds->fingerprint);

@@ -1264,8 +1264,8 @@ json_t *rb_check_report_json(const rb_check_report *r)
 /* ---------------------------------------------------------------------- */
 /* Fingerprint from the files alone                                        */
 
-static int hash_file(rb_sha256 *sha, rb_fingerprint_role role,
-                     const char *path, rb_error *err)
+int rb_fingerprint_file(rb_sha256 *sha, rb_fingerprint_role role,
+                        const char *path, rb_error *err)
 {
     rb_lines *lr = rb_lines_open(path, err);
     const char *line;
@@ -1311,7 +1311,8 @@ int rb_dataset_fingerprint_files(const char *dir, const char *split,
         goto done;
     }
     for (i = 0; i < 3; i++)
-        if (hash_file(sha, (rb_fingerprint_role)i, paths[i], err) < 0)
+        if (rb_fingerprint_file(sha, (rb_fingerprint_role)i, paths[i],
+                                err) < 0)
             goto done;
     rb_sha256_final(sha, hex);
     sha = NULL;

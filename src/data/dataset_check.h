@@ -164,6 +164,10 @@ typedef enum rb_fingerprint_role {
 void rb_fingerprint_begin_file(rb_sha256 *sha, rb_fingerprint_role role);
 void rb_fingerprint_line(rb_sha256 *sha, const char *line, size_t len);
 
+/* Add the whole file at path, in the given role, to the fingerprint. */
+int rb_fingerprint_file(rb_sha256 *sha, rb_fingerprint_role role,
+                        const char *path, rb_error *err);
+
 /* Fingerprint of the dataset in dir with the given split's qrels (NULL
  * means "test"), read from the files alone. */
 int rb_dataset_fingerprint_files(const char *dir, const char *split,

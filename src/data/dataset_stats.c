@@ -1,20 +1,17 @@
 #include "data/dataset_stats.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/fileio.h"
 #include "base/intern.h"
 #include "base/log.h"
 #include "base/mem.h"
-#include "base/selfpath.h"
 #include "base/utf8.h"
 #include "data/dataset_check.h"
 #include "data/qrels.h"
@@ -477,7 +474,6 @@ json_t *rb_dataset_stats_json(const rb_dataset_stats *st)
 /* ---------------------------------------------------------------------- */
 /* Charts                                                                  */
 
-
 /* Append s to buf as a gnuplot single-quoted string. */
 static int put_quoted(rb_buf *buf, const char *s)
 {
@@ -588,67 +584,15 @@ static int chart_script(const chart *ch, const char *common,
     return rc;
 }
 
-static int read_template(const char *name, char **text, rb_error *err)
-{
-    const char *env = getenv("RANKBENCH_PLOTS_DIR");
-    char *path = rb_path_join(env && *env ? env : rb_resource_path("plots"),
-                              name);
-    size_t len;
-    int rc;
-
-    if (!path)
-        return rb_error_oom(err);
-    rc = rb_read_file(path, text, &len, err);
-    if (rc < 0)
-        rb_error_prefix(err, "chart template (set RANKBENCH_PLOTS_DIR to "
-                        "the plots/ folder of rankbench)");
-    rb_free(path);
-    return rc;
-}
-
-/* Draw NAME.FMT through a temporary file renamed into place. */
+/* Draw NAME.FMT from NAME.gp, renamed into place when it is whole. */
 static int draw(const rb_gnuplot *gp, const char *dir, const chart *ch,
                 const char *fmt, rb_error *err)
 {
-    char file[80], tmpname[100], setup[200], script[80];
-    const char *args[] = {"-e", setup, script, NULL};
-    char *final, *tmp, *messages = NULL;
-    struct stat sb;
-    int rc = -1;
+    char script[80], output[80];
 
-    snprintf(file, sizeof file, "%s.%s", ch->name, fmt);
-    snprintf(tmpname, sizeof tmpname, "%s.part", file);
-    snprintf(setup, sizeof setup, "rb_format='%s'; rb_output='%s'", fmt,
-             tmpname);
     snprintf(script, sizeof script, "%s.gp", ch->name);
-    final = rb_path_join(dir, file);
-    tmp = rb_path_join(dir, tmpname);
-    if (!final || !tmp) {
-        rb_error_oom(err);
-        goto done;
-    }
-    if (rb_gnuplot_exec(gp, dir, args, &messages, err) < 0) {
-        rb_error_prefix(err, "%s", final);
-        goto done;
-    }
-    if (messages && *messages)
-        rb_debug("gnuplot on %s: %s", script, messages);
-    if (stat(tmp, &sb) != 0 || sb.st_size == 0) {
-        rb_error_set(err, "%s: gnuplot wrote nothing", final);
-        goto done;
-    }
-    if (rename(tmp, final) != 0) {
-        rb_error_set(err, "%s: cannot write: %s", final, strerror(errno));
-        goto done;
-    }
-    rc = 0;
-done:
-    if (rc < 0 && tmp)
-        unlink(tmp);
-    rb_free(messages);
-    rb_free(final);
-    rb_free(tmp);
-    return rc;
+    snprintf(output, sizeof output, "%s.%s", ch->name, fmt);
+    return rb_gnuplot_draw(gp, dir, script, fmt, output, 0, err);
 }
 
 static int write_chart(const chart *ch, const char *dir, const char *common,
@@ -761,8 +705,10 @@ int rb_dataset_stats_plot(const rb_dataset_stats *st, const char *outdir,
         c->n = st->judged_queries;
     }
     if (rb_mkdirs(outdir, err) < 0 ||
-        read_template("common.gp", &common, err) < 0 ||
-        read_template("histogram.gp", &histogram, err) < 0)
+        rb_gnuplot_read_template(rb_gnuplot_template_dir(NULL),
+                                 "common.gp", &common, err) < 0 ||
+        rb_gnuplot_read_template(rb_gnuplot_template_dir(NULL),
+                                 "histogram.gp", &histogram, err) < 0)
         goto done;
     have_gp = rb_gnuplot_open(&gp, NULL, 0, &gp_err) == 0;
     for (i = 0; i < n; i++) {

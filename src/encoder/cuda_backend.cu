@@ -27,8 +27,8 @@ extern "C" {
 #include <string.h>
 
 #include "encoder/cuda_check.cuh"
+#include "encoder/cuda_device.cuh"
 
-#define BLOCK 256
 #define LN_PER_THREAD 16               /* hidden sizes up to 4096 */
 #define MAX_HIDDEN (BLOCK * LN_PER_THREAD)
 #define ATTENTION_BYTES ((size_t)512 << 20)
@@ -53,44 +53,6 @@ template <> __device__ inline __half from_f<__half>(float v)
 template <> __device__ inline __nv_bfloat16 from_f<__nv_bfloat16>(float v)
 {
     return __float2bfloat16(v);
-}
-
-/* ---- reductions ---- */
-
-__device__ inline float warp_sum(float v)
-{
-    for (int o = 16; o > 0; o >>= 1)
-        v += __shfl_xor_sync(0xffffffffu, v, o);
-    return v;
-}
-
-__device__ inline float warp_max(float v)
-{
-    for (int o = 16; o > 0; o >>= 1)
-        v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
-    return v;
-}
-
-/* Sum (or max) over the block; every thread gets the result. */
-__device__ float block_reduce(float v, bool is_max, float *shared)
-{
-    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    int nwarps = (blockDim.x + 31) >> 5;
-
-    v = is_max ? warp_max(v) : warp_sum(v);
-    if (lane == 0)
-        shared[warp] = v;
-    __syncthreads();
-    if (warp == 0) {
-        v = lane < nwarps ? shared[lane] : (is_max ? -INFINITY : 0.0f);
-        v = is_max ? warp_max(v) : warp_sum(v);
-        if (lane == 0)
-            shared[32] = v;
-    }
-    __syncthreads();
-    v = shared[32];
-    __syncthreads();
-    return v;
 }
 
 /* ---- kernels ---- */
@@ -237,16 +199,7 @@ __global__ void k_bias_act(T *y, const float *bias, int n, int act,
 {
     for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x;
          i < total; i += (size_t)gridDim.x * blockDim.x) {
-        float x = to_f(y[i]) + bias[i % n], r;
-
-        if (act == RB_ACT_GELU)
-            r = 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
-        else if (act == RB_ACT_GELU_TANH)
-            r = 0.5f * x * (1.0f + tanhf(0.79788456080286536f *
-                                         (x + 0.044715f * x * x * x)));
-        else
-            r = fmaxf(x, 0.0f);
-        y[i] = from_f<T>(r);
+        y[i] = from_f<T>(activate(to_f(y[i]) + bias[i % n], act));
     }
 }
 
@@ -353,13 +306,6 @@ typedef struct cuda_state {
     long long *h_offs;
     float *h_pooled;
 } cuda_state;
-
-static int grid_for(size_t n)
-{
-    size_t g = (n + BLOCK - 1) / BLOCK;
-
-    return g > 65535 ? 65535 : (int)(g ? g : 1);
-}
 
 extern "C" int rb_cuda_module_devices(char *why, size_t size)
 {

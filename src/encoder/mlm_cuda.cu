@@ -20,32 +20,7 @@ extern "C" {
 #include <string.h>
 
 #include "encoder/cuda_check.cuh"
-
-#define BLOCK 256
-
-/* Sum over the block; every thread gets the result. */
-__device__ static float block_sum(float v, float *shared)
-{
-    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    int nwarps = (blockDim.x + 31) >> 5;
-
-    for (int o = 16; o > 0; o >>= 1)
-        v += __shfl_xor_sync(0xffffffffu, v, o);
-    if (lane == 0)
-        shared[warp] = v;
-    __syncthreads();
-    if (warp == 0) {
-        v = lane < nwarps ? shared[lane] : 0.0f;
-        for (int o = 16; o > 0; o >>= 1)
-            v += __shfl_xor_sync(0xffffffffu, v, o);
-        if (lane == 0)
-            shared[32] = v;
-    }
-    __syncthreads();
-    v = shared[32];
-    __syncthreads();
-    return v;
-}
+#include "encoder/cuda_device.cuh"
 
 /* y = act(y + bias) over rows of n. */
 __global__ static void k_bias_act(float *y, const float *bias, int n,
@@ -53,16 +28,7 @@ __global__ static void k_bias_act(float *y, const float *bias, int n,
 {
     for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x;
          i < total; i += (size_t)gridDim.x * blockDim.x) {
-        float x = y[i] + bias[i % n];
-
-        if (act == RB_ACT_GELU)
-            x = 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
-        else if (act == RB_ACT_GELU_TANH)
-            x = 0.5f * x * (1.0f + tanhf(0.79788456080286536f *
-                                         (x + 0.044715f * x * x * x)));
-        else
-            x = fmaxf(x, 0.0f);
-        y[i] = x;
+        y[i] = activate(y[i] + bias[i % n], act);
     }
 }
 
@@ -76,11 +42,11 @@ __global__ static void k_layernorm(float *y, const float *gamma,
 
     for (int j = threadIdx.x; j < n; j += blockDim.x)
         s += row[j];
-    float mean = block_sum(s, red) / n;
+    float mean = block_reduce(s, false, red) / n;
 
     for (int j = threadIdx.x; j < n; j += blockDim.x)
         q += (row[j] - mean) * (row[j] - mean);
-    float inv = rsqrtf(block_sum(q, red) / n + eps);
+    float inv = rsqrtf(block_reduce(q, false, red) / n + eps);
 
     for (int j = threadIdx.x; j < n; j += blockDim.x)
         row[j] = (row[j] - mean) * inv * gamma[j] + beta[j];
@@ -107,13 +73,6 @@ typedef struct mlm_cuda {
     float *d_hidden, *d_t, *d_logits;
     size_t rows;            /* capacity of the workspace */
 } mlm_cuda;
-
-static int grid_for(size_t n)
-{
-    size_t g = (n + BLOCK - 1) / BLOCK;
-
-    return g > 65535 ? 65535 : (int)(g ? g : 1);
-}
 
 static int upload(const float *host, size_t n, float **out, rb_error *err)
 {

@@ -151,29 +151,15 @@ static int run_problem(probe_run *run, const rb_probe *p, const char *fmt,
                        ...)
 {
     rb_probe_report *r = run->r;
-    rb_probe_problem *q;
     char text[1024];
     va_list ap;
 
-    q = rb_grow(r->problems, &run->problems_cap, r->nproblems + 1,
-                sizeof *r->problems);
-    if (!q)
-        return -1;
-    r->problems = q;
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    q = &r->problems[r->nproblems];
-    q->line = p->line;
-    q->id = rb_strdup(p->id);
-    q->message = rb_strdup(text);
-    if (!q->id || !q->message) {
-        rb_free(q->id);
-        rb_free(q->message);
-        return -1;
-    }
-    r->nproblems++;
-    return 0;
+    return rb_probe_problem_append(&r->problems, &r->nproblems,
+                                   &run->problems_cap, p->line, p->id,
+                                   text);
 }
 
 /* "play ##ing" for messages; NULL when memory runs out. */
@@ -664,25 +650,12 @@ static int gather_problems(probe_run *run, const rb_probe_suite *s,
     rb_probe_report *r = run->r;
     size_t i;
 
-    for (i = 0; i < s->nproblems; i++) {
-        rb_probe_problem *q;
-
-        q = rb_grow(r->problems, &run->problems_cap, r->nproblems + 1,
-                    sizeof *r->problems);
-        if (!q)
+    for (i = 0; i < s->nproblems; i++)
+        if (rb_probe_problem_append(&r->problems, &r->nproblems,
+                                    &run->problems_cap, s->problems[i].line,
+                                    s->problems[i].id,
+                                    s->problems[i].message) < 0)
             return rb_error_oom(err);
-        r->problems = q;
-        q = &r->problems[r->nproblems];
-        q->line = s->problems[i].line;
-        q->id = s->problems[i].id ? rb_strdup(s->problems[i].id) : NULL;
-        q->message = rb_strdup(s->problems[i].message);
-        if (!q->message || (s->problems[i].id && !q->id)) {
-            rb_free(q->id);
-            rb_free(q->message);
-            return rb_error_oom(err);
-        }
-        r->nproblems++;
-    }
     /* Stable enough: lines are unique to one problem each. */
     if (r->nproblems)
         qsort(r->problems, r->nproblems, sizeof *r->problems, by_line);

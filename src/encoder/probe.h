@@ -54,6 +54,13 @@ typedef struct rb_probe_problem {
     char *message;
 } rb_probe_problem;
 
+/* Append a problem with copies of id (may be NULL) and message to
+ * *problems, which holds *n of them in room for *cap (grown as needed).
+ * Returns -1, with the list as it was, when memory runs out. */
+int rb_probe_problem_append(rb_probe_problem **problems, size_t *n,
+                            size_t *cap, long line, const char *id,
+                            const char *message);
+
 typedef struct rb_probe_suite {
     char *path;
     char sha256[65];        /* of the file's bytes */

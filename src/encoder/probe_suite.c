@@ -52,6 +52,29 @@ void rb_probe_suite_free(rb_probe_suite *s)
     rb_free(s);
 }
 
+int rb_probe_problem_append(rb_probe_problem **problems, size_t *n,
+                            size_t *cap, long line, const char *id,
+                            const char *message)
+{
+    rb_probe_problem *p;
+
+    p = rb_grow(*problems, cap, *n + 1, sizeof **problems);
+    if (!p)
+        return -1;
+    *problems = p;
+    p = &p[*n];
+    p->line = line;
+    p->message = rb_strdup(message);
+    p->id = id ? rb_strdup(id) : NULL;
+    if (!p->message || (id && !p->id)) {
+        rb_free(p->message);
+        rb_free(p->id);
+        return -1;
+    }
+    (*n)++;
+    return 0;
+}
+
 /* Record a problem of line `line`; -1 only when memory runs out. */
 static int add_problem(suite_reader *r, long line, const char *id,
                        const char *fmt, ...)
@@ -60,30 +83,14 @@ static int add_problem(suite_reader *r, long line, const char *id,
 static int add_problem(suite_reader *r, long line, const char *id,
                        const char *fmt, ...)
 {
-    rb_probe_suite *s = r->s;
-    rb_probe_problem *p;
     char text[1024];
     va_list ap;
 
-    p = rb_grow(s->problems, &r->problems_cap, s->nproblems + 1,
-                sizeof *s->problems);
-    if (!p)
-        return -1;
-    s->problems = p;
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    p = &s->problems[s->nproblems];
-    p->line = line;
-    p->message = rb_strdup(text);
-    p->id = id ? rb_strdup(id) : NULL;
-    if (!p->message || (id && !p->id)) {
-        rb_free(p->message);
-        rb_free(p->id);
-        return -1;
-    }
-    s->nproblems++;
-    return 0;
+    return rb_probe_problem_append(&r->s->problems, &r->s->nproblems,
+                                   &r->problems_cap, line, id, text);
 }
 
 /* A string field: 1 when present and a non-empty string, 0 when absent,

@@ -7,6 +7,7 @@
 
 #include "base/buf.h"
 #include "base/fileio.h"
+#include "base/json_file.h"
 #include "base/mem.h"
 #include "gate/gate.h"
 #include "metrics/stats.h"
@@ -218,19 +219,12 @@ static int check_baseline_layout(const json_t *b, const char *path,
 
 json_t *rb_gate_baseline_load(const char *path, rb_error *err)
 {
-    json_error_t jerr;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *root = rb_json_load_file(path, JSON_REJECT_DUPLICATES, err);
     const char *schema;
     json_t *out = NULL;
 
-    if (!root) {
-        if (jerr.line > 0)
-            rb_error_set(err, "%s:%d: not valid JSON: %s", path, jerr.line,
-                         jerr.text);
-        else
-            rb_error_set(err, "%s: %s", path, jerr.text);
+    if (!root)
         return NULL;
-    }
     schema = json_string_value(json_object_get(root, "schema"));
     if (schema && strcmp(schema, RB_BASELINE_SCHEMA) == 0) {
         json_t *version = json_object_get(root, "schema_version");

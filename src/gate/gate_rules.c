@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json_file.h"
 #include "base/mem.h"
 #include "gate/gate.h"
 #include "metrics/stats.h"
@@ -264,17 +265,13 @@ static int load_scalars(rb_gate_rules *rules, const char *key, json_t *v,
 int rb_gate_rules_load(rb_gate_rules *rules, const char *path,
                        rb_error *err)
 {
-    json_error_t jerr;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr), *v;
+    json_t *root = rb_json_load_file(path, JSON_REJECT_DUPLICATES, err);
+    json_t *v;
     const char *key;
     int rc = 0;
 
-    if (!root) {
-        if (jerr.line > 0)
-            return rb_error_set(err, "%s:%d: not valid JSON: %s", path,
-                                jerr.line, jerr.text);
-        return rb_error_set(err, "%s: %s", path, jerr.text);
-    }
+    if (!root)
+        return -1;
     if (!json_is_object(root)) {
         json_decref(root);
         return rb_error_set(err, "%s: expected a JSON object of rules",

@@ -678,7 +678,8 @@ static const char *measure_title(const char *m)
     return m;
 }
 
-static void print_p(FILE *out, const json_t *c, const char *test, int holm)
+void rb_compare_format_p(const json_t *c, const char *test, int holm,
+                         char *out, size_t size)
 {
     char key[32];
     json_t *v;
@@ -687,11 +688,19 @@ static void print_p(FILE *out, const json_t *c, const char *test, int holm)
     v = holm ? json_object_get(json_object_get(c, "p_holm"), test)
              : json_object_get(c, key);
     if (!json_is_number(v))
-        fprintf(out, " - |");
+        snprintf(out, size, "-");
     else if (json_number_value(v) < 0.0001)
-        fprintf(out, " <0.0001 |");
+        snprintf(out, size, "<0.0001");
     else
-        fprintf(out, " %.4f |", json_number_value(v));
+        snprintf(out, size, "%.4f", json_number_value(v));
+}
+
+static void print_p(FILE *out, const json_t *c, const char *test, int holm)
+{
+    char text[32];
+
+    rb_compare_format_p(c, test, holm, text, sizeof text);
+    fprintf(out, " %s |", text);
 }
 
 static void print_interval(FILE *out, const json_t *ci)

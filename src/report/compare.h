@@ -109,6 +109,12 @@ int rb_compare_add_to_results(json_t *results, const char *baseline,
 const char *rb_compare_marker(const json_t *results, const char *retriever,
                               const char *measure);
 
+/* The p-value of test ("t", "randomization", "bootstrap") in the
+ * comparison c, Holm-adjusted when holm, as table text in out: "-" when
+ * there is none, "<0.0001" when below that, else four decimals. */
+void rb_compare_format_p(const json_t *c, const char *test, int holm,
+                         char *out, size_t size);
+
 /* Print under a results table: the legend of the markers and, for the
  * first compared measure, each retriever's mean with its confidence
  * interval, the difference from the baseline with its interval and the

@@ -15,7 +15,9 @@
 
 #include "base/buf.h"
 #include "base/fileio.h"
+#include "base/log.h"
 #include "base/mem.h"
+#include "base/selfpath.h"
 #include "base/timer.h"
 
 #define DEFAULT_TIMEOUT_S 60.0
@@ -434,5 +436,120 @@ int rb_gnuplot_exec(const rb_gnuplot *gp, const char *dir,
             rc = rb_error_oom(err);
     }
     child_result_release(&res);
+    return rc;
+}
+
+const char *rb_gnuplot_template_dir(const char *given)
+{
+    const char *env = getenv("RANKBENCH_PLOTS_DIR");
+
+    if (given)
+        return given;
+    return env && *env ? env : rb_resource_path("plots");
+}
+
+int rb_gnuplot_read_template(const char *dir, const char *name,
+                             char **text, rb_error *err)
+{
+    char *path = rb_path_join(dir, name);
+    size_t len;
+    int rc;
+
+    if (!path)
+        return rb_error_oom(err);
+    rc = rb_read_file(path, text, &len, err);
+    if (rc < 0)
+        rb_error_prefix(err, "chart template (set RANKBENCH_PLOTS_DIR to "
+                        "the plots/ folder of rankbench)");
+    rb_free(path);
+    return rc;
+}
+
+/* Make the empty file FINAL.tmp.XXXXXX for gnuplot to draw into; *tmp
+ * receives its path, a new string. */
+static int make_temporary(const char *final, char **tmp, rb_error *err)
+{
+    size_t n = strlen(final);
+    int fd;
+
+    *tmp = rb_malloc(n + sizeof ".tmp.XXXXXX");
+    if (!*tmp)
+        return rb_error_oom(err);
+    memcpy(*tmp, final, n);
+    memcpy(*tmp + n, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
+    fd = mkstemp(*tmp);
+    if (fd < 0) {
+        rb_error_set(err, "%s: cannot create: %s", final, strerror(errno));
+        rb_free(*tmp);
+        *tmp = NULL;
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
+/* Judge what gnuplot said on stderr and what it left in tmp. */
+static int check_drawing(const char *final, const char *tmp,
+                         const char *script, const char *messages,
+                         int strict, rb_error *err)
+{
+    struct stat st;
+
+    if (messages && *messages) {
+        if (strict)
+            return rb_error_set(err, "%s: gnuplot warned: %.300s", final,
+                                messages);
+        rb_debug("gnuplot on %s: %s", script, messages);
+    }
+    if (stat(tmp, &st) != 0 || st.st_size == 0)
+        return rb_error_set(err, "%s: gnuplot wrote nothing", final);
+    return 0;
+}
+
+int rb_gnuplot_draw(const rb_gnuplot *gp, const char *dir,
+                    const char *script, const char *fmt,
+                    const char *output, int strict, rb_error *err)
+{
+    char *final = rb_path_join(dir, output), *tmp = NULL;
+    char *setup = NULL, *messages = NULL;
+    const char *args[4];
+    int rc = -1;
+
+    if (!final) {
+        rb_error_oom(err);
+        goto done;
+    }
+    if (make_temporary(final, &tmp, err) < 0)
+        goto done;
+    setup = rb_malloc(strlen(fmt) + strlen(tmp) + 64);
+    if (!setup) {
+        rb_error_oom(err);
+        goto done;
+    }
+    sprintf(setup, "rb_format='%s'; rb_output='%s'", fmt,
+            strrchr(tmp, '/') ? strrchr(tmp, '/') + 1 : tmp);
+    args[0] = "-e";
+    args[1] = setup;
+    args[2] = script;
+    args[3] = NULL;
+    if (rb_gnuplot_exec(gp, dir, args, &messages, err) < 0) {
+        rb_error_prefix(err, "%s", final);
+        goto done;
+    }
+    if (check_drawing(final, tmp, script, messages, strict, err) < 0)
+        goto done;
+    if (rename(tmp, final) != 0) {
+        rb_error_set(err, "%s: cannot write: %s", final, strerror(errno));
+        goto done;
+    }
+    rc = 0;
+
+done:
+    if (rc < 0 && tmp)
+        unlink(tmp);
+    rb_free(tmp);
+    rb_free(setup);
+    rb_free(messages);
+    rb_free(final);
     return rc;
 }

@@ -42,4 +42,26 @@ int rb_gnuplot_exec(const rb_gnuplot *gp, const char *dir,
                     const char *const *args, char **messages,
                     rb_error *err);
 
+/* The folder the chart templates are read from: given when not NULL,
+ * else $RANKBENCH_PLOTS_DIR when set, else the plots/ that ships with
+ * rankbench (see rb_resource_path). */
+const char *rb_gnuplot_template_dir(const char *given);
+
+/* Read the template dir/name (name such as "common.gp") into *text, a new
+ * string for rb_free. The error says how to point rankbench at the
+ * templates. */
+int rb_gnuplot_read_template(const char *dir, const char *name,
+                             char **text, rb_error *err);
+
+/* Draw dir/output (such as "NAME.svg") by running the script dir/script
+ * with rb_format set to fmt and rb_output to a temporary file beside the
+ * output (output.tmp.XXXXXX). The temporary file is renamed into place
+ * only when gnuplot succeeded and wrote something; on failure it is
+ * removed and an earlier dir/output is left as it was. What gnuplot says
+ * on stderr fails the draw when strict, else goes to the debug log.
+ * Errors name dir/output. */
+int rb_gnuplot_draw(const rb_gnuplot *gp, const char *dir,
+                    const char *script, const char *fmt,
+                    const char *output, int strict, rb_error *err);
+
 #endif

@@ -7,26 +7,20 @@
 
 #include "report/plot.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/buf.h"
 #include "base/fileio.h"
 #include "base/log.h"
 #include "base/mem.h"
-#include "base/selfpath.h"
 #include "report/gnuplot.h"
 #include "report/plot_internal.h"
 #include "report/results.h"
 #include "rb_version.h"
-
-
-#define MAX_FORMATS 2
 
 void rb_plot_options_init(rb_plot_options *opts)
 {
@@ -296,7 +290,7 @@ void plot_set_release(plot_set *ps)
 typedef struct plot_job {
     const char *out_dir;
     const char *template_dir;
-    const char *formats[MAX_FORMATS];
+    const char *formats[PLOT_MAX_FORMATS];
     size_t nformats;
     const rb_plot_options *opts;
     rb_gnuplot gp;
@@ -305,32 +299,34 @@ typedef struct plot_job {
     json_t *drawn, *skipped;    /* the manifest's lists */
 } plot_job;
 
-static int parse_formats(plot_job *job, const char *list, rb_error *err)
+int plot_parse_formats(const char *list,
+                       const char *out[PLOT_MAX_FORMATS], size_t *n,
+                       rb_error *err)
 {
     const char *p = list ? list : RB_PLOT_FORMATS;
 
-    job->nformats = 0;
+    *n = 0;
     while (*p) {
         const char *end = strchr(p, ',');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        const char *fmt = n == 3 && strncmp(p, "svg", 3) == 0 ? "svg"
-                        : n == 3 && strncmp(p, "png", 3) == 0 ? "png"
-                                                              : NULL;
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        const char *fmt = len == 3 && strncmp(p, "svg", 3) == 0 ? "svg"
+                        : len == 3 && strncmp(p, "png", 3) == 0 ? "png"
+                                                                : NULL;
         size_t i;
 
         if (!fmt)
             return rb_error_set(err, "unknown chart format \"%.*s\" "
-                                "(known: svg, png)", (int)n, p);
-        for (i = 0; i < job->nformats; i++)
-            if (job->formats[i] == fmt)
+                                "(known: svg, png)", (int)len, p);
+        for (i = 0; i < *n; i++)
+            if (out[i] == fmt)
                 break;
-        if (i == job->nformats)
-            job->formats[job->nformats++] = fmt;
+        if (i == *n)
+            out[(*n)++] = fmt;
         if (!end)
             break;
         p = end + 1;
     }
-    if (job->nformats == 0)
+    if (*n == 0)
         return rb_error_set(err, "no chart format given (svg, png)");
     return 0;
 }
@@ -339,27 +335,15 @@ static int read_template(const plot_job *job, const char *name,
                          char **text, rb_error *err)
 {
     char file[64];
-    char *path;
-    size_t len;
-    int rc;
 
     snprintf(file, sizeof file, "%s.gp", name);
-    path = rb_path_join(job->template_dir, file);
-    if (!path)
-        return rb_error_oom(err);
-    rc = rb_read_file(path, text, &len, err);
-    if (rc < 0)
-        rb_error_prefix(err, "chart template (set RANKBENCH_PLOTS_DIR to "
-                        "the plots/ folder of rankbench)");
-    rb_free(path);
-    return rc;
+    return rb_gnuplot_read_template(job->template_dir, file, text, err);
 }
 
 static int job_init(plot_job *job, const char *out_dir,
                     const rb_plot_options *opts, rb_error *err)
 {
     static rb_plot_options defaults;
-    const char *env = getenv("RANKBENCH_PLOTS_DIR");
 
     memset(job, 0, sizeof *job);
     if (!opts) {
@@ -368,9 +352,9 @@ static int job_init(plot_job *job, const char *out_dir,
     }
     job->opts = opts;
     job->out_dir = out_dir;
-    job->template_dir = opts->template_dir ? opts->template_dir
-                      : env && *env ? env : rb_resource_path("plots");
-    if (parse_formats(job, opts->formats, err) < 0)
+    job->template_dir = rb_gnuplot_template_dir(opts->template_dir);
+    if (plot_parse_formats(opts->formats, job->formats, &job->nformats,
+                           err) < 0)
         return -1;
     job->drawn = json_array();
     job->skipped = json_array();
@@ -420,6 +404,26 @@ static int write_text(const plot_job *job, const char *name,
     return rc;
 }
 
+int plot_compose_script(rb_buf *script, const char *name,
+                        const char *drawn_by, const char *tname,
+                        const char *vars, size_t len, const char *common,
+                        const char *template)
+{
+    if (rb_buf_printf(script,
+                      "# %s.gp: drawn by %s from the templates "
+                      "plots/common.gp\n# and plots/%s.gp. Redraw with\n"
+                      "#     gnuplot -e \"rb_format='svg'\" %s.gp   "
+                      "(or 'png')\n\n", name, drawn_by, tname, name) < 0 ||
+        gp_set_str(script, "rb_chart", name) < 0 ||
+        rb_buf_printf(script, "rb_data = '%s.dat'\n", name) < 0 ||
+        rb_buf_append(script, vars, len) < 0 ||
+        rb_buf_printf(script, "\n# ---- plots/common.gp ----\n%s\n"
+                      "# ---- plots/%s.gp ----\n%s", common, tname,
+                      template) < 0)
+        return -1;
+    return 0;
+}
+
 /* NAME.gp: a header, the chart's variables, common.gp, the template. */
 static int write_script(const plot_job *job, const plot_chart *c,
                         rb_error *err)
@@ -431,18 +435,9 @@ static int write_script(const plot_job *job, const plot_chart *c,
 
     if (read_template(job, tname, &template, err) < 0)
         return -1;
-    if (rb_buf_printf(&script,
-                      "# %s.gp: drawn by rankbench %s from the templates "
-                      "plots/common.gp\n# and plots/%s.gp. Redraw with\n"
-                      "#     gnuplot -e \"rb_format='svg'\" %s.gp   "
-                      "(or 'png')\n\n", c->name, RB_VERSION, tname,
-                      c->name) < 0 ||
-        gp_set_str(&script, "rb_chart", c->name) < 0 ||
-        rb_buf_printf(&script, "rb_data = '%s.dat'\n", c->name) < 0 ||
-        rb_buf_append(&script, c->vars.data, c->vars.len) < 0 ||
-        rb_buf_printf(&script, "\n# ---- plots/common.gp ----\n%s\n"
-                      "# ---- plots/%s.gp ----\n%s", job->common, tname,
-                      template) < 0) {
+    if (plot_compose_script(&script, c->name, "rankbench " RB_VERSION,
+                            tname, c->vars.data, c->vars.len, job->common,
+                            template) < 0) {
         rb_error_oom(err);
         goto done;
     }
@@ -453,75 +448,17 @@ done:
     return rc;
 }
 
-/* Draw NAME.FMT: gnuplot writes a temporary file beside it, which is
- * moved into place only when gnuplot succeeded and wrote something. */
+/* Draw NAME.FMT from NAME.gp, moved into place only when gnuplot
+ * succeeded and wrote something. */
 static int draw_format(plot_job *job, const plot_chart *c, const char *fmt,
                        rb_error *err)
 {
-    char *final = chart_path(job, c->name, fmt);
-    char *tmp = final ? rb_malloc(strlen(final) + 16) : NULL;
-    char *messages = NULL, *setup = NULL, *script = NULL;
-    const char *args[4];
-    struct stat st;
-    int fd, rc = -1;
+    char script[80], output[80];
 
-    if (!tmp)
-        goto oom;
-    sprintf(tmp, "%s.tmp.XXXXXX", final);
-    fd = mkstemp(tmp);
-    if (fd < 0) {
-        rb_error_set(err, "%s: cannot create: %s", final, strerror(errno));
-        rb_free(tmp);
-        tmp = NULL;
-        goto done;
-    }
-    close(fd);
-    setup = rb_malloc(strlen(tmp) + 64);
-    script = rb_malloc(strlen(c->name) + 4);
-    if (!setup || !script)
-        goto oom;
-    sprintf(setup, "rb_format='%s'; rb_output='%s'", fmt,
-            strrchr(tmp, '/') ? strrchr(tmp, '/') + 1 : tmp);
-    sprintf(script, "%s.gp", c->name);
-    args[0] = "-e";
-    args[1] = setup;
-    args[2] = script;
-    args[3] = NULL;
-    if (rb_gnuplot_exec(&job->gp, job->out_dir, args, &messages, err) < 0) {
-        rb_error_prefix(err, "%s", final);
-        goto done;
-    }
-    if (messages && *messages) {
-        if (job->opts->strict) {
-            rb_error_set(err, "%s: gnuplot warned: %.300s", final,
-                         messages);
-            goto done;
-        }
-        rb_debug("gnuplot on %s.gp: %s", c->name, messages);
-    }
-    if (stat(tmp, &st) != 0 || st.st_size == 0) {
-        rb_error_set(err, "%s: gnuplot wrote nothing", final);
-        goto done;
-    }
-    if (rename(tmp, final) != 0) {
-        rb_error_set(err, "%s: cannot write: %s", final, strerror(errno));
-        goto done;
-    }
-    rb_free(tmp);
-    tmp = NULL;
-    rc = 0;
-    goto done;
-oom:
-    rb_error_oom(err);
-done:
-    if (tmp)
-        unlink(tmp);
-    rb_free(tmp);
-    rb_free(final);
-    rb_free(setup);
-    rb_free(script);
-    rb_free(messages);
-    return rc;
+    snprintf(script, sizeof script, "%s.gp", c->name);
+    snprintf(output, sizeof output, "%s.%s", c->name, fmt);
+    return rb_gnuplot_draw(&job->gp, job->out_dir, script, fmt, output,
+                           job->opts->strict, err);
 }
 
 /* Remove what an earlier run drew for a chart that is now left out. */

@@ -77,6 +77,25 @@ int plot_build_speed(const plot_set *ps, plot_chart *c, rb_error *err);
 int plot_build_datasets(const plot_set *sets, size_t n, plot_chart *c,
                         rb_error *err);
 
+/* The chart formats: svg and png. */
+#define PLOT_MAX_FORMATS 2
+
+/* Parse a comma list of chart formats (NULL: RB_PLOT_FORMATS) into out,
+ * each once in the order given, and their number into *n. Fails on an
+ * unknown format or an empty list. The strings are static. */
+int plot_parse_formats(const char *list,
+                       const char *out[PLOT_MAX_FORMATS], size_t *n,
+                       rb_error *err);
+
+/* Append to script the whole NAME.gp of a chart: a header naming
+ * drawn_by (such as "rankbench 1.0") and the template tname, rb_chart and
+ * rb_data, the chart's variables vars (len bytes), then the text of
+ * plots/common.gp and of plots/TNAME.gp. -1 when memory runs out. */
+int plot_compose_script(rb_buf *script, const char *name,
+                        const char *drawn_by, const char *tname,
+                        const char *vars, size_t len, const char *common,
+                        const char *template);
+
 /* Writing gnuplot: a single-quoted string literal (never expanded by
  * gnuplot; a "\n" in s becomes a line break), and assignments. Each
  * returns 0 or -1 when memory runs out. */

@@ -1,21 +1,16 @@
 #include "report/probe_report.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "base/fileio.h"
 #include "base/log.h"
 #include "base/mem.h"
-#include "base/selfpath.h"
 #include "report/gnuplot.h"
 #include "report/plot_internal.h"
 #include "rb_version.h"
-
 
 static const char *token_text(const rb_probe_report *r, int32_t id,
                               char *buf, size_t size)
@@ -544,23 +539,6 @@ done:
     return rc;
 }
 
-static int read_template(const char *dir, const char *name, char **text,
-                         rb_error *err)
-{
-    char *path = rb_path_join(dir, name);
-    size_t len;
-    int rc;
-
-    if (!path)
-        return rb_error_oom(err);
-    rc = rb_read_file(path, text, &len, err);
-    if (rc < 0)
-        rb_error_prefix(err, "chart template (set RANKBENCH_PLOTS_DIR to "
-                        "the plots/ folder of rankbench)");
-    rb_free(path);
-    return rc;
-}
-
 /* PROBE_CHART.gp: a header, the variables, common.gp and bars.gp. */
 static int write_script(const probe_chart *c, const char *out_dir,
                         const char *template_dir, rb_error *err)
@@ -569,19 +547,13 @@ static int write_script(const probe_chart *c, const char *out_dir,
     rb_buf script = RB_BUF_INIT;
     int rc = -1;
 
-    if (read_template(template_dir, "common.gp", &common, err) < 0 ||
-        read_template(template_dir, "bars.gp", &bars, err) < 0)
+    if (rb_gnuplot_read_template(template_dir, "common.gp", &common,
+                                 err) < 0 ||
+        rb_gnuplot_read_template(template_dir, "bars.gp", &bars, err) < 0)
         goto done;
-    if (rb_buf_printf(&script, "# %s.gp: drawn by rankbench %s probe from "
-                      "the templates plots/common.gp\n# and plots/bars.gp. "
-                      "Redraw with\n#     gnuplot -e \"rb_format='svg'\" "
-                      "%s.gp   (or 'png')\n\n", RB_PROBE_CHART, RB_VERSION,
-                      RB_PROBE_CHART) < 0 ||
-        gp_set_str(&script, "rb_chart", RB_PROBE_CHART) < 0 ||
-        rb_buf_printf(&script, "rb_data = '%s.dat'\n", RB_PROBE_CHART) < 0 ||
-        rb_buf_append(&script, c->vars.data, c->vars.len) < 0 ||
-        rb_buf_printf(&script, "\n# ---- plots/common.gp ----\n%s\n"
-                      "# ---- plots/bars.gp ----\n%s", common, bars) < 0 ||
+    if (plot_compose_script(&script, RB_PROBE_CHART,
+                            "rankbench " RB_VERSION " probe", "bars",
+                            c->vars.data, c->vars.len, common, bars) < 0 ||
         !(path = rb_path_join(out_dir, RB_PROBE_CHART ".gp"))) {
         rb_error_oom(err);
         goto done;
@@ -596,80 +568,15 @@ done:
     return rc;
 }
 
-/* Draw PROBE_CHART.FMT through a temporary file renamed into place. */
+/* Draw PROBE_CHART.FMT, renamed into place when it is whole. */
 static int draw(const rb_gnuplot *gp, const char *out_dir, const char *fmt,
                 int strict, rb_error *err)
 {
-    char file[64], tmp_name[80], setup[160];
-    const char *args[] = {"-e", setup, RB_PROBE_CHART ".gp", NULL};
-    char *final = NULL, *tmp = NULL, *messages = NULL;
-    struct stat st;
-    int rc = -1;
+    char output[64];
 
-    snprintf(file, sizeof file, "%s.%s", RB_PROBE_CHART, fmt);
-    snprintf(tmp_name, sizeof tmp_name, "%s.tmp.%ld", file, (long)getpid());
-    snprintf(setup, sizeof setup, "rb_format='%s'; rb_output='%s'", fmt,
-             tmp_name);
-    final = rb_path_join(out_dir, file);
-    tmp = rb_path_join(out_dir, tmp_name);
-    if (!final || !tmp) {
-        rb_error_oom(err);
-        goto done;
-    }
-    if (rb_gnuplot_exec(gp, out_dir, args, &messages, err) < 0) {
-        rb_error_prefix(err, "%s", final);
-        goto done;
-    }
-    if (messages && *messages) {
-        if (strict) {
-            rb_error_set(err, "%s: gnuplot warned: %.300s", final, messages);
-            goto done;
-        }
-        rb_debug("gnuplot on %s.gp: %s", RB_PROBE_CHART, messages);
-    }
-    if (stat(tmp, &st) != 0 || st.st_size == 0) {
-        rb_error_set(err, "%s: gnuplot wrote nothing", final);
-        goto done;
-    }
-    if (rename(tmp, final) != 0) {
-        rb_error_set(err, "%s: cannot write: %s", final, strerror(errno));
-        goto done;
-    }
-    rc = 0;
-
-done:
-    if (rc < 0 && tmp)
-        unlink(tmp);
-    rb_free(final);
-    rb_free(tmp);
-    rb_free(messages);
-    return rc;
-}
-
-/* The formats to draw: "svg", "png" or both, from a comma list. */
-static int chart_formats(const char *list, const char *out[2], int *n,
-                         rb_error *err)
-{
-    const char *p = list ? list : RB_PLOT_FORMATS;
-
-    *n = 0;
-    while (*p) {
-        size_t len = strcspn(p, ",");
-        const char *f = len == 3 && !strncmp(p, "svg", 3) ? "svg"
-                      : len == 3 && !strncmp(p, "png", 3) ? "png" : NULL;
-
-        if (!f)
-            return rb_error_set(err, "unknown chart format \"%.*s\" "
-                                "(known: svg, png)", (int)len, p);
-        if (*n == 0 || out[0] != f)
-            out[(*n)++] = f;
-        p += len;
-        if (*p)
-            p++;
-        if (*n == 2)
-            break;
-    }
-    return *n ? 0 : rb_error_set(err, "no chart format given (svg, png)");
+    snprintf(output, sizeof output, "%s.%s", RB_PROBE_CHART, fmt);
+    return rb_gnuplot_draw(gp, out_dir, RB_PROBE_CHART ".gp", fmt, output,
+                           strict, err);
 }
 
 int rb_probe_report_chart(const rb_probe_report *r,
@@ -677,14 +584,14 @@ int rb_probe_report_chart(const rb_probe_report *r,
                           const rb_plot_options *opts, int *drawn,
                           char *why, size_t why_size, rb_error *err)
 {
-    const char *env = getenv("RANKBENCH_PLOTS_DIR"), *formats[2];
-    const char *template_dir;
+    const char *formats[PLOT_MAX_FORMATS], *template_dir;
     rb_plot_options defaults;
     probe_chart c;
     rb_gnuplot gp;
     rb_error gp_err = {{0}, 0};
     char *data_path = NULL;
-    int nformats, i, rc = -1;
+    size_t nformats, i;
+    int rc = -1;
 
     *drawn = 0;
     if (why_size)
@@ -693,10 +600,9 @@ int rb_probe_report_chart(const rb_probe_report *r,
         rb_plot_options_init(&defaults);
         opts = &defaults;
     }
-    template_dir = opts->template_dir ? opts->template_dir
-                 : env && *env ? env : rb_resource_path("plots");
+    template_dir = rb_gnuplot_template_dir(opts->template_dir);
     memset(&c, 0, sizeof c);
-    if (chart_formats(opts->formats, formats, &nformats, err) < 0 ||
+    if (plot_parse_formats(opts->formats, formats, &nformats, err) < 0 ||
         rb_mkdirs(out_dir, err) < 0)
         return -1;
     if (chart_vars(r, ctx, &c) < 0 || chart_data(r, &c) < 0 ||

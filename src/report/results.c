@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "base/fileio.h"
+#include "base/json_file.h"
 #include "base/mem.h"
 #include "rb_version.h"
 
@@ -146,23 +147,11 @@ int rb_results_write(const json_t *results, const char *path,
 
 json_t *rb_results_load(const char *path, rb_error *err)
 {
-    json_error_t jerr;
-    long failed = rb_mem_failures();
-    json_t *res = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *res = rb_json_load_file(path, JSON_REJECT_DUPLICATES, err);
     json_t *schema, *version;
 
-    if (!res && rb_mem_failures() != failed) {
-        rb_error_oom(err);
+    if (!res)
         return NULL;
-    }
-    if (!res) {
-        if (jerr.line <= 0)
-            rb_error_set(err, "%s: %s", path, jerr.text);
-        else
-            rb_error_set(err, "%s:%d: not valid JSON: %s", path, jerr.line,
-                         jerr.text);
-        return NULL;
-    }
     schema = json_object_get(res, "schema");
     version = json_object_get(res, "schema_version");
     if (!json_is_object(res) || !json_is_string(schema) ||

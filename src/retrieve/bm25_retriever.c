@@ -5,6 +5,7 @@
  * parameters), so a second run with the same inputs skips indexing.
  */
 
+#include <math.h>
 #include <string.h>
 
 #include "base/fileio.h"
@@ -13,6 +14,7 @@
 #include "base/pool.h"
 #include "base/progress.h"
 #include "retrieve/bm25.h"
+#include "retrieve/params.h"
 #include "retrieve/retriever.h"
 
 typedef struct bm25_state {
@@ -27,55 +29,38 @@ static const char *const bm25_params[] = {
     "variant", "k1", "b", "delta", "analyzer", "cache", NULL
 };
 
-static int get_number(const json_t *params, const char *key, double *out,
-                      rb_error *err)
-{
-    const json_t *v = json_object_get(params, key);
-
-    if (!v)
-        return 0;
-    if (!json_is_number(v))
-        return rb_error_set(err, "bm25: \"%s\" must be a number", key);
-    *out = json_number_value(v);
-    return 0;
-}
-
 static int parse_params(bm25_state *st, const json_t *params, rb_error *err)
 {
-    const json_t *v;
+    const rb_params p = {params, "bm25:", 0};
+    const char *variant = NULL;
 
     rb_bm25_params_default(&st->params);
     rb_analyzer_config_default(&st->acfg);
     st->cache = 1;
     if (!params)
         return 0;
-    v = json_object_get(params, "variant");
-    if (v) {
-        if (!json_is_string(v))
-            return rb_error_set(err, "bm25: \"variant\" must be a string");
-        if (rb_bm25_variant_parse(json_string_value(v), &st->params.variant,
-                                  err) < 0) {
-            rb_error_prefix(err, "bm25");
-            return -1;
-        }
+    if (rb_params_string(&p, "variant", &variant, err) < 0)
+        return -1;
+    if (variant && rb_bm25_variant_parse(variant, &st->params.variant,
+                                         err) < 0) {
+        rb_error_prefix(err, "bm25");
+        return -1;
     }
     st->params.delta = rb_bm25_default_delta(st->params.variant);
-    if (get_number(params, "k1", &st->params.k1, err) < 0 ||
-        get_number(params, "b", &st->params.b, err) < 0 ||
-        get_number(params, "delta", &st->params.delta, err) < 0)
+    if (rb_params_number(&p, "k1", -HUGE_VAL, HUGE_VAL, &st->params.k1,
+                         err) < 0 ||
+        rb_params_number(&p, "b", -HUGE_VAL, HUGE_VAL, &st->params.b,
+                         err) < 0 ||
+        rb_params_number(&p, "delta", -HUGE_VAL, HUGE_VAL,
+                         &st->params.delta, err) < 0)
         return -1;
     if (json_object_get(params, "delta") &&
         rb_bm25_default_delta(st->params.variant) == 0)
         return rb_error_set(err, "bm25: \"delta\" applies only to the "
                             "bm25l and bm25+ variants, not \"%s\"",
                             rb_bm25_variant_name(st->params.variant));
-    v = json_object_get(params, "cache");
-    if (v) {
-        if (!json_is_boolean(v))
-            return rb_error_set(err, "bm25: \"cache\" must be true or "
-                                "false");
-        st->cache = json_is_true(v);
-    }
+    if (rb_params_bool(&p, "cache", &st->cache, err) < 0)
+        return -1;
     if (rb_analyzer_config_from_json(json_object_get(params, "analyzer"),
                                      &st->acfg, err) < 0) {
         rb_error_prefix(err, "bm25");

@@ -32,6 +32,7 @@
 #include "base/timer.h"
 #include "encoder/cuda_module.h"
 #include "encoder/encoder.h"
+#include "retrieve/params.h"
 #include "retrieve/retriever.h"
 
 #define CHUNK_DOCS 4096
@@ -63,48 +64,6 @@ typedef struct dense_state {
     int gpu_refused;
 } dense_state;
 
-/* ---- parameters ---- */
-
-static int param_string(const json_t *params, const char *key,
-                        const char **out, rb_error *err)
-{
-    json_t *v = json_object_get(params, key);
-
-    if (!v || json_is_null(v))
-        return 0;
-    if (!json_is_string(v))
-        return rb_error_set(err, "dense: \"%s\" must be a string", key);
-    *out = json_string_value(v);
-    return 0;
-}
-
-static int param_size(const json_t *params, const char *key, size_t *out,
-                      rb_error *err)
-{
-    json_t *v = json_object_get(params, key);
-
-    if (!v || json_is_null(v))
-        return 0;
-    if (!json_is_integer(v) || json_integer_value(v) <= 0)
-        return rb_error_set(err, "dense: \"%s\" must be a positive integer",
-                            key);
-    *out = (size_t)json_integer_value(v);
-    return 0;
-}
-
-static int param_bool(const json_t *params, const char *key, int *out,
-                      rb_error *err)
-{
-    json_t *v = json_object_get(params, key);
-
-    if (!v || json_is_null(v))
-        return 0;
-    if (!json_is_boolean(v))
-        return rb_error_set(err, "dense: \"%s\" must be true or false", key);
-    *out = json_is_true(v);
-    return 0;
-}
-
 static void dense_destroy(void *state)
 {
     dense_state *st = state;
@@ -130,22 +89,23 @@ static int read_options(const json_t *params, const rb_context *ctx,
                         const char **qp, const char **dp, int *cache,
                         rb_error *err)
 {
+    const rb_params p = {params, "dense:", 1};
     const char *pooling = NULL;
 
     rb_encoder_options_default(opt);
     opt->device = ctx->device;
     opt->threads = ctx->threads;
     *model = ctx->model;
-    if (param_string(params, "model", model, err) < 0 ||
-        param_string(params, "device", &opt->device, err) < 0 ||
-        param_string(params, "precision", &opt->precision, err) < 0 ||
-        param_string(params, "query_prefix", qp, err) < 0 ||
-        param_string(params, "doc_prefix", dp, err) < 0 ||
-        param_string(params, "pooling", &pooling, err) < 0 ||
-        param_size(params, "batch_size", &opt->batch_size, err) < 0 ||
-        param_size(params, "max_length", &opt->max_length, err) < 0 ||
-        param_bool(params, "normalize", &opt->normalize, err) < 0 ||
-        param_bool(params, "cache", cache, err) < 0)
+    if (rb_params_string(&p, "model", model, err) < 0 ||
+        rb_params_string(&p, "device", &opt->device, err) < 0 ||
+        rb_params_string(&p, "precision", &opt->precision, err) < 0 ||
+        rb_params_string(&p, "query_prefix", qp, err) < 0 ||
+        rb_params_string(&p, "doc_prefix", dp, err) < 0 ||
+        rb_params_string(&p, "pooling", &pooling, err) < 0 ||
+        rb_params_size(&p, "batch_size", &opt->batch_size, err) < 0 ||
+        rb_params_size(&p, "max_length", &opt->max_length, err) < 0 ||
+        rb_params_bool(&p, "normalize", &opt->normalize, err) < 0 ||
+        rb_params_bool(&p, "cache", cache, err) < 0)
         return -1;
     if (pooling && rb_pooling_parse(pooling, &opt->pooling, err) < 0) {
         rb_error_prefix(err, "dense");

@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/progress.h"
+#include "retrieve/params.h"
 #include "retrieve/pg_bm25_sql.h"
 #include "retrieve/pg_common.h"
 #include "retrieve/pg_conn.h"
@@ -35,6 +36,7 @@ static int pg_bm25_create(const json_t *params, const rb_context *ctx,
                           void **state, rb_error *err)
 {
     const char *who = "pg-bm25";
+    const rb_params p = {params, "pg-bm25: parameter", 0};
     pg_bm25 *s = rb_calloc(1, sizeof *s);
 
     if (!s)
@@ -43,12 +45,12 @@ static int pg_bm25_create(const json_t *params, const rb_context *ctx,
     s->b = 0.75;
     s->fuzzy = 1;
     s->fuzzy_threshold = 0.3;
-    if (rb_pg_param_double(params, "k1", 0, 1000, &s->k1, who, err) ||
-        rb_pg_param_double(params, "b", 0, 1, &s->b, who, err) ||
-        rb_pg_param_bool(params, "fuzzy", &s->fuzzy, who, err) ||
-        rb_pg_param_double(params, "fuzzy_threshold", 0.01, 1,
-                           &s->fuzzy_threshold, who, err) ||
-        rb_pg_param_int(params, "k", 1, 1000000, &s->k, who, err) ||
+    if (rb_params_number(&p, "k1", 0, 1000, &s->k1, err) ||
+        rb_params_number(&p, "b", 0, 1, &s->b, err) ||
+        rb_params_bool(&p, "fuzzy", &s->fuzzy, err) ||
+        rb_params_number(&p, "fuzzy_threshold", 0.01, 1,
+                         &s->fuzzy_threshold, err) ||
+        rb_params_long(&p, "k", 1, 1000000, &s->k, err) ||
         rb_pg_common_init(&s->common, who, ctx, err)) {
         rb_free(s);
         return -1;
@@ -162,11 +164,7 @@ static json_t *pg_bm25_describe(void *state)
 
     if (obj && s->k > 0)
         json_object_set_new(obj, "k", json_integer(s->k));
-    if (obj && rb_pg_common_describe(&s->common, obj) != 0) {
-        json_decref(obj);
-        return NULL;
-    }
-    return obj;
+    return rb_pg_common_describe(&s->common, obj);
 }
 
 static void pg_bm25_destroy(void *state)

@@ -343,66 +343,11 @@ done:
     return rc;
 }
 
-int rb_pg_common_describe(const rb_pg_common *c, json_t *obj)
+json_t *rb_pg_common_describe(const rb_pg_common *c, json_t *obj)
 {
-    if (c->server && json_object_set(obj, "server", c->server) != 0)
-        return -1;
-    return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Parameters                                                          */
-
-int rb_pg_param_double(const json_t *params, const char *key, double lo,
-                       double hi, double *out, const char *who,
-                       rb_error *err)
-{
-    json_t *v = params ? json_object_get(params, key) : NULL;
-    double x;
-
-    if (!v)
-        return 0;
-    if (!json_is_number(v))
-        return rb_error_set(err, "%s: parameter \"%s\" must be a number",
-                            who, key);
-    x = json_number_value(v);
-    if (!(x >= lo && x <= hi))
-        return rb_error_set(err, "%s: parameter \"%s\" must be between %g "
-                            "and %g, not %g", who, key, lo, hi, x);
-    *out = x;
-    return 0;
-}
-
-int rb_pg_param_int(const json_t *params, const char *key, long lo,
-                    long hi, long *out, const char *who, rb_error *err)
-{
-    json_t *v = params ? json_object_get(params, key) : NULL;
-    json_int_t x;
-
-    if (!v)
-        return 0;
-    if (!json_is_integer(v))
-        return rb_error_set(err, "%s: parameter \"%s\" must be an integer",
-                            who, key);
-    x = json_integer_value(v);
-    if (x < lo || x > hi)
-        return rb_error_set(err, "%s: parameter \"%s\" must be between %ld "
-                            "and %ld, not %lld", who, key, lo, hi,
-                            (long long)x);
-    *out = (long)x;
-    return 0;
-}
-
-int rb_pg_param_bool(const json_t *params, const char *key, int *out,
-                     const char *who, rb_error *err)
-{
-    json_t *v = params ? json_object_get(params, key) : NULL;
-
-    if (!v)
-        return 0;
-    if (!json_is_boolean(v))
-        return rb_error_set(err, "%s: parameter \"%s\" must be true or "
-                            "false", who, key);
-    *out = json_is_true(v);
-    return 0;
+    if (obj && c->server && json_object_set(obj, "server", c->server) != 0) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
 }

@@ -63,17 +63,9 @@ int rb_pg_check_query(const char *text, size_t len, char *why, size_t size);
  * element quoted. A new string (rb_free), NULL when memory runs out. */
 char *rb_pg_text_array(const char *const *items, size_t n);
 
-/* Common describe fields: {"server": ...} merged into obj. */
-int rb_pg_common_describe(const rb_pg_common *c, json_t *obj);
-
-/* Parameter readers for create(): a number in [lo, hi], an integer, a
- * boolean; absent keys keep *out. */
-int rb_pg_param_double(const json_t *params, const char *key, double lo,
-                       double hi, double *out, const char *who,
-                       rb_error *err);
-int rb_pg_param_int(const json_t *params, const char *key, long lo,
-                    long hi, long *out, const char *who, rb_error *err);
-int rb_pg_param_bool(const json_t *params, const char *key, int *out,
-                     const char *who, rb_error *err);
+/* Merge the common describe fields ({"server": ...}) into obj, which the
+ * call takes over. Returns obj, or NULL when obj is NULL or memory runs
+ * out (obj is then released). */
+json_t *rb_pg_common_describe(const rb_pg_common *c, json_t *obj);
 
 #endif

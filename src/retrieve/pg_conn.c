@@ -146,15 +146,26 @@ void rb_pg_rollback_quietly(PGconn *conn)
     PQclear(res);
 }
 
+/* The text of a field that must not be NULL; NULL with an error if it is. */
+static const char *field_text(const PGresult *res, int row, int col,
+                              rb_error *err)
+{
+    if (PQgetisnull(res, row, col)) {
+        rb_error_set(err, "postgresql: unexpected NULL in column \"%s\"",
+                     PQfname(res, col));
+        return NULL;
+    }
+    return PQgetvalue(res, row, col);
+}
+
 int rb_pg_get_long(const PGresult *res, int row, int col, long *out,
                    rb_error *err)
 {
-    const char *s = PQgetvalue(res, row, col);
+    const char *s = field_text(res, row, col, err);
     char *end;
 
-    if (PQgetisnull(res, row, col))
-        return rb_error_set(err, "postgresql: unexpected NULL in column "
-                            "\"%s\"", PQfname(res, col));
+    if (!s)
+        return -1;
     errno = 0;
     *out = strtol(s, &end, 10);
     if (errno || end == s || *end)
@@ -166,12 +177,11 @@ int rb_pg_get_long(const PGresult *res, int row, int col, long *out,
 int rb_pg_get_double(const PGresult *res, int row, int col, double *out,
                      rb_error *err)
 {
-    const char *s = PQgetvalue(res, row, col);
+    const char *s = field_text(res, row, col, err);
     char *end;
 
-    if (PQgetisnull(res, row, col))
-        return rb_error_set(err, "postgresql: unexpected NULL in column "
-                            "\"%s\"", PQfname(res, col));
+    if (!s)
+        return -1;
     errno = 0;
     *out = strtod(s, &end);
     if (errno || end == s || *end || !isfinite(*out))

@@ -11,6 +11,7 @@
 
 #include "base/buf.h"
 #include "base/mem.h"
+#include "retrieve/params.h"
 #include "retrieve/pg_common.h"
 #include "retrieve/pg_conn.h"
 #include "retrieve/retriever.h"
@@ -50,6 +51,7 @@ static int pg_fts_create(const json_t *params, const rb_context *ctx,
                          void **state, rb_error *err)
 {
     const char *who = "pg-fts";
+    const rb_params p = {params, "pg-fts: parameter", 0};
     pg_fts *s = rb_calloc(1, sizeof *s);
     json_t *cfg = params ? json_object_get(params, "config") : NULL;
 
@@ -65,8 +67,8 @@ static int pg_fts_create(const json_t *params, const rb_context *ctx,
         }
         strcpy(s->config, json_string_value(cfg));
     }
-    if (rb_pg_param_int(params, "normalization", 0, 63, &s->normalization,
-                        who, err) != 0 ||
+    if (rb_params_long(&p, "normalization", 0, 63, &s->normalization,
+                       err) != 0 ||
         rb_pg_common_init(&s->common, who, ctx, err) != 0) {
         rb_free(s);
         return -1;
@@ -219,11 +221,7 @@ static json_t *pg_fts_describe(void *state)
                             "rejected_queries",
                             (json_int_t)s->common.rejected);
 
-    if (obj && rb_pg_common_describe(&s->common, obj) != 0) {
-        json_decref(obj);
-        return NULL;
-    }
-    return obj;
+    return rb_pg_common_describe(&s->common, obj);
 }
 
 static void pg_fts_destroy(void *state)

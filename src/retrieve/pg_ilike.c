@@ -291,11 +291,7 @@ static json_t *pg_ilike_describe(void *state)
                             "rejected_queries",
                             (json_int_t)s->common.rejected);
 
-    if (obj && rb_pg_common_describe(&s->common, obj) != 0) {
-        json_decref(obj);
-        return NULL;
-    }
-    return obj;
+    return rb_pg_common_describe(&s->common, obj);
 }
 
 const rb_retriever_ops rb_pg_ilike_retriever = {
