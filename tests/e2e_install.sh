@@ -55,7 +55,8 @@ if command -v gnuplot > /dev/null; then
         fail "plot succeeded without its installed template"
     fi
     grep -q "$share/plots/bars.gp" "$tmp/plot2.log" ||
-        fail "error does not name the installed template: $(cat "$tmp/plot2.log")"
+        fail "error does not name the installed template:" \
+             "$(cat "$tmp/plot2.log")"
 else
     echo "gnuplot not installed: chart checks left out"
 fi
