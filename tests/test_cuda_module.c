@@ -28,9 +28,10 @@ static int cuda_mapped(void)
 }
 
 /* In a child with RANKBENCH_CUDA_MODULE set to module (NULL: unset):
- * ask whether CUDA is usable and return the reason given. */
-static void usable_in_child(const char *module, char *why, size_t size,
-                            int *usable, int *mapped)
+ * load the module (load_only) or ask whether CUDA is usable, and return
+ * the answer, whether CUDA libraries got mapped and the reason given. */
+static void in_child(int load_only, const char *module, char *why,
+                     size_t size, int *usable, int *mapped)
 {
     int fd[2];
     pid_t pid;
@@ -53,7 +54,8 @@ static void usable_in_child(const char *module, char *why, size_t size,
             setenv("RANKBENCH_CUDA_MODULE", module, 1);
         else
             unsetenv("RANKBENCH_CUDA_MODULE");
-        m = rb_cuda_usable(msg, sizeof msg);
+        m = load_only ? rb_cuda_module_get(msg, sizeof msg)
+                      : rb_cuda_usable(msg, sizeof msg);
         len = snprintf(buf, sizeof buf, "%d %d %s", m != NULL,
                        cuda_mapped(), m ? "" : msg);
         if (write(fd[1], buf, (size_t)len) != len)
@@ -79,52 +81,77 @@ static void test_programs_start_without_cuda_mapped(void)
 
 #ifdef RB_HAVE_CUDA
 
+#include <dlfcn.h>
+
+static int have_driver(void)
+{
+    void *h = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
+
+    if (h)
+        dlclose(h);
+    return h != NULL;
+}
+
 static void test_module_found_in_build_tree(void)
+{
+    char why[800];
+    int loaded, mapped;
+
+    in_child(1, NULL, why, sizeof why, &loaded, &mapped);
+    CHECK_EQ_INT(loaded, 1);
+    CHECK_EQ_INT(mapped, 1);
+}
+
+/* The automatic choice: with a driver it asks the module; without one
+ * it answers at once and maps nothing. */
+static void test_usable_asks_the_driver_first(void)
 {
     char why[800];
     int usable, mapped;
 
-    usable_in_child(NULL, why, sizeof why, &usable, &mapped);
+    in_child(0, NULL, why, sizeof why, &usable, &mapped);
     if (usable == 1) {
         CHECK_EQ_INT(mapped, 1);
         return;
     }
-    /* No GPU here: the module loaded (the CUDA runtime is mapped) and
-     * the reason comes from the runtime, not from the loader. */
     CHECK_EQ_INT(usable, 0);
-    CHECK_EQ_INT(mapped, 1);
     CHECK(strncmp(why, "no usable CUDA device (", 23) == 0);
-    CHECK(strstr(why, "module") == NULL);
+    if (!have_driver()) {
+        CHECK_EQ_INT(mapped, 0);
+        CHECK(strstr(why, "no CUDA driver: ") != NULL);
+    } else {
+        CHECK_EQ_INT(mapped, 1);
+    }
     printf("  without a GPU: %s\n", why);
 }
 
 static void test_missing_module_named_by_env(void)
 {
     char why[800];
-    int usable, mapped;
+    int loaded, mapped;
 
-    usable_in_child("/nonexistent/librankbench_cuda.so", why, sizeof why,
-                    &usable, &mapped);
-    CHECK_EQ_INT(usable, 0);
+    in_child(1, "/nonexistent/librankbench_cuda.so", why, sizeof why,
+             &loaded, &mapped);
+    CHECK_EQ_INT(loaded, 0);
     CHECK_EQ_INT(mapped, 0);
-    CHECK(strstr(why, "no usable CUDA device (RANKBENCH_CUDA_MODULE names "
+    CHECK(strstr(why, "RANKBENCH_CUDA_MODULE names "
                       "/nonexistent/librankbench_cuda.so, which does not "
-                      "exist)") != NULL);
+                      "exist") != NULL);
 }
 
 static void test_file_that_is_not_a_library(void)
 {
     char why[800], path[] = "/tmp/rb-cuda-module-XXXXXX";
-    int usable, mapped, fd = mkstemp(path);
+    int loaded, mapped, fd = mkstemp(path);
 
     CHECK(fd >= 0);
     if (fd < 0)
         return;
     CHECK(write(fd, "not an ELF file\n", 16) == 16);
     close(fd);
-    usable_in_child(path, why, sizeof why, &usable, &mapped);
+    in_child(1, path, why, sizeof why, &loaded, &mapped);
     unlink(path);
-    CHECK_EQ_INT(usable, 0);
+    CHECK_EQ_INT(loaded, 0);
     CHECK(strstr(why, "could not be loaded: ") != NULL);
     CHECK(strstr(why, path) != NULL);
 }
@@ -133,14 +160,14 @@ static void test_foreign_library_refused(void)
 {
     const char *libz = "/usr/lib/x86_64-linux-gnu/libz.so.1";
     char why[800];
-    int usable, mapped;
+    int loaded, mapped;
 
     if (access(libz, R_OK) != 0) {
         printf("  (no %s to stand for a foreign library)\n", libz);
         return;
     }
-    usable_in_child(libz, why, sizeof why, &usable, &mapped);
-    CHECK_EQ_INT(usable, 0);
+    in_child(1, libz, why, sizeof why, &loaded, &mapped);
+    CHECK_EQ_INT(loaded, 0);
     CHECK(strstr(why, "is not a rankbench CUDA module") != NULL);
 }
 
@@ -151,7 +178,7 @@ static void test_build_without_cuda_says_so(void)
     char why[800];
     int usable, mapped;
 
-    usable_in_child(NULL, why, sizeof why, &usable, &mapped);
+    in_child(0, NULL, why, sizeof why, &usable, &mapped);
     CHECK_EQ_INT(usable, 0);
     CHECK_EQ_INT(mapped, 0);
     CHECK(strstr(why, "this build has no CUDA backend") != NULL);
@@ -165,6 +192,7 @@ int main(void)
     RUN_TEST(test_programs_start_without_cuda_mapped);
 #ifdef RB_HAVE_CUDA
     RUN_TEST(test_module_found_in_build_tree);
+    RUN_TEST(test_usable_asks_the_driver_first);
     RUN_TEST(test_missing_module_named_by_env);
     RUN_TEST(test_file_that_is_not_a_library);
     RUN_TEST(test_foreign_library_refused);

@@ -114,10 +114,29 @@ int rb_cuda_device_count(char *why, size_t size)
     return m ? m->device_count(why, size) : 0;
 }
 
+/* Whether an NVIDIA driver is installed at all: without one no device can
+ * answer, and loading the module (with cuBLAS) would be for nothing. */
+static int driver_present(char *why, size_t size)
+{
+    void *h = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
+    const char *e;
+
+    if (h) {
+        dlclose(h);
+        return 1;
+    }
+    e = dlerror();
+    snprintf(why, size, "no CUDA driver: %s", e ? e : "libcuda.so.1");
+    return 0;
+}
+
 const rb_cuda_module *rb_cuda_usable(char *why, size_t size)
 {
     char reason[512] = "";
-    const rb_cuda_module *m = rb_cuda_module_get(reason, sizeof reason);
+    const rb_cuda_module *m = NULL;
+
+    if (driver_present(reason, sizeof reason))
+        m = rb_cuda_module_get(reason, sizeof reason);
 
     if (m && m->device_count(reason, sizeof reason) > 0)
         return m;

@@ -77,7 +77,8 @@ int rb_cuda_device_count(char *why, size_t size);
 
 /* Whether a device may be used by a backend chooser: returns the module
  * when one is, else NULL with why set to a phrase that completes
- * "device \"cuda\": ..." (no usable device, or no CUDA in this build). */
+ * "device \"cuda\": ..." (no usable device, or no CUDA in this build).
+ * Without an NVIDIA driver on the machine the module is not even loaded. */
 const rb_cuda_module *rb_cuda_usable(char *why, size_t size);
 
 #endif
