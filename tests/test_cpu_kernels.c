@@ -145,31 +145,52 @@ static void check_layernorm(void)
     CHECK(worst < 2e-6);
 }
 
+/* Each vectorised set the processor has, against exact values. */
 static void test_vectorised_kernels(void)
 {
-    rb_cpu_kernels_select(1);
-    if (strcmp(rb_cpu_kernels_name(), "avx2") != 0) {
-        printf("  no AVX2/FMA on this processor: portable only\n");
-        return;
+    static const char *const sets[] = {"avx2", "avx512"};
+    int i, tried = 0;
+
+    for (i = 0; i < 2; i++) {
+        if (rb_cpu_kernels_select(sets[i]) != 0) {
+            printf("  no %s on this processor\n", sets[i]);
+            continue;
+        }
+        CHECK_STR(rb_cpu_kernels_name(), sets[i]);
+        check_activations(sets[i]);
+        check_softmax();
+        check_layernorm();
+        tried++;
     }
-    check_activations("avx2");
-    check_softmax();
-    check_layernorm();
+    rb_cpu_kernels_select(NULL);
+    if (!tried)
+        printf("  portable kernels only\n");
 }
 
 static void test_portable_kernels(void)
 {
-    rb_cpu_kernels_select(0);
+    CHECK(rb_cpu_kernels_select("portable") == 0);
     CHECK_STR(rb_cpu_kernels_name(), "portable");
     check_activations("portable");
     check_softmax();
     check_layernorm();
-    rb_cpu_kernels_select(1);
+    rb_cpu_kernels_select(NULL);
+}
+
+static void test_unknown_set_refused(void)
+{
+    const char *before;
+
+    rb_cpu_kernels_select(NULL);
+    before = rb_cpu_kernels_name();
+    CHECK(rb_cpu_kernels_select("sse9") == -1);
+    CHECK_STR(rb_cpu_kernels_name(), before);
 }
 
 int main(void)
 {
     RUN_TEST(test_vectorised_kernels);
     RUN_TEST(test_portable_kernels);
+    RUN_TEST(test_unknown_set_refused);
     return check_report();
 }

@@ -4,21 +4,22 @@
 /*
  * The element-wise parts of the CPU forward pass (the matrix products go
  * to BLAS): bias and activation, LayerNorm, softmax, in FP32. Each has a
- * portable version and, on x86-64 processors with AVX2 and FMA, a
- * vectorised one chosen once at run time. Both stay within about 1e-7
- * (relative) of the exact functions; the portable set can be forced with
- * the environment variable RB_CPU_KERNELS=portable (for testing).
+ * portable version and, on x86-64, vectorised ones chosen once at run
+ * time: AVX2 with FMA, and AVX-512 for the activation and softmax where
+ * the processor has it. All stay within about 1e-7 (relative) of the
+ * exact functions. The environment variable RB_CPU_KERNELS=portable or
+ * =avx2 caps the choice (for testing).
  */
 
 #include <stddef.h>
 
 #include "encoder/model.h"
 
-/* Name of the kernel set in use: "avx2" or "portable". */
+/* Name of the kernel set in use: "avx512", "avx2" or "portable". */
 const char *rb_cpu_kernels_name(void);
-/* Switch kernel sets: 1 for the vectorised one when the processor has it,
- * 0 for the portable one. Not thread-safe; for tests. */
-void rb_cpu_kernels_select(int vectorised);
+/* Switch kernel sets by name, or to the best the processor has (NULL);
+ * -1 when it lacks the one named. Not thread-safe; for tests. */
+int rb_cpu_kernels_select(const char *name);
 
 /* y[i][j] = act(y[i][j] + bias[j]); bias may be NULL. */
 void rb_cpu_bias_act(float *y, const float *bias, rb_activation act,
