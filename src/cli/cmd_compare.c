@@ -233,7 +233,7 @@ static int parse_args(int argc, char **argv, compare_args *a)
     };
     int c;
 
-    optind = 1;
+    RB_CLI_GETOPT_RESET();
     while ((c = getopt_long(argc, argv, "m:cl:qvh", longopts, NULL)) != -1) {
         if (c == 'h') {
             fputs(compare_usage, stdout);

@@ -142,7 +142,7 @@ int rb_cmd_eval(int argc, char **argv)
     rb_qrels *qrels;
 
     rb_measures_init(&set);
-    optind = 1;
+    RB_CLI_GETOPT_RESET();
     while ((c = getopt_long(argc, argv, "qcl:m:hJ", longopts, NULL)) != -1) {
         switch (c) {
         case 'q':

@@ -188,7 +188,7 @@ static int parse_args(int argc, char **argv, gate_args *a)
     };
     int c;
 
-    optind = 1;
+    RB_CLI_GETOPT_RESET();
     while ((c = getopt_long(argc, argv, "qvh", longopts, NULL)) != -1) {
         if (c == 'h') {
             fputs(gate_usage, stdout);

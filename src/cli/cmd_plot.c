@@ -340,7 +340,7 @@ int rb_cmd_plot(int argc, char **argv)
 
     memset(&cli, 0, sizeof cli);
     rb_plot_options_init(&cli.opts);
-    optind = 1;
+    RB_CLI_GETOPT_RESET();
     while ((c = getopt_long(argc, argv, "qvh", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_OUT: cli.out = optarg; break;

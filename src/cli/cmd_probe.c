@@ -145,7 +145,7 @@ static int parse_args(int argc, char **argv, probe_args *a)
     a->top_k = 5;
     a->plots = 1;
     a->tie = RB_MLM_TIE_AUTO;
-    optind = 1;
+    RB_CLI_GETOPT_RESET();
     while ((c = getopt_long(argc, argv, "qvh", longopts, NULL)) != -1) {
         if (c == 'h') {
             fputs(probe_usage, stdout);

@@ -699,7 +699,7 @@ int rb_cmd_run(int argc, char **argv)
     sets = rb_calloc((size_t)argc + 1, sizeof *sets);
     if (!sets)
         return 1;
-    optind = 1;
+    RB_CLI_GETOPT_RESET();
     while ((c = getopt_long(argc, argv, "k:qvh", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_DATASET:

@@ -25,4 +25,11 @@ RB_CMD(datasets);
  * was one of them. */
 int rb_cli_log_option(const char *arg);
 
+/* Start getopt afresh before a command parses its arguments. Setting
+ * optind to 1 is not enough when a command runs more than once in one
+ * process (tests, fuzzing): glibc keeps a pointer into the previous
+ * call's argv, and reading through it can invent options. optind = 0
+ * makes glibc and musl drop that state. */
+#define RB_CLI_GETOPT_RESET() (optind = 0)
+
 #endif
