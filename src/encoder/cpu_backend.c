@@ -266,30 +266,42 @@ static void attention(const cpu_state *st, cpu_worker *wk,
     }
 }
 
+/* The rest of a layer once attention has filled ctx, for n rows:
+ * mid = LN(ctx Wo + bo + in); out = LN(act(mid Wi + bi) Wout + bout +
+ * mid). out may be in. */
+static void output_and_feed_forward(const cpu_state *st, const cpu_layer *l,
+                                    cpu_worker *wk, size_t n,
+                                    const float *in, float *mid, float *out)
+{
+    size_t h = st->hidden, inter = st->inter;
+
+    linear(wk->ctx, n, h, l->o_w, l->o_b, 1.0f, h, mid);
+    rb_cpu_layernorm(mid, NULL, in, l->ln1_w, l->ln1_b, st->eps, n, h);
+    linear(mid, n, h, l->in_w, l->in_b, 1.0f, inter, wk->inter);
+    rb_cpu_bias_act(wk->inter, NULL, st->m->cfg.act, n, inter);
+    linear(wk->inter, n, inter, l->out_w, l->out_b, 1.0f, h, out);
+    rb_cpu_layernorm(out, NULL, mid, l->ln2_w, l->ln2_b, st->eps, n, h);
+}
+
 /* One post-LayerNorm transformer layer: x is replaced by its output. */
 static void layer_forward(const cpu_state *st, const cpu_layer *l,
                           cpu_worker *wk, const rb_token_batch *b,
                           size_t ntok)
 {
-    size_t h = st->hidden, in = st->inter;
-    rb_activation act = st->m->cfg.act;
+    size_t h = st->hidden;
     float scale = 1.0f / sqrtf((float)st->head_dim);
 
     linear(wk->x, ntok, h, l->q_w, l->q_b, scale, h, wk->q);
     linear(wk->x, ntok, h, l->k_w, l->k_b, 1.0f, h, wk->k);
     linear(wk->x, ntok, h, l->v_w, l->v_b, 1.0f, h, wk->v);
     attention(st, wk, b);
+    output_and_feed_forward(st, l, wk, ntok, wk->x, wk->y, wk->x);
+}
 
-    /* y = LN(ctx Wo + bo + x) */
-    linear(wk->ctx, ntok, h, l->o_w, l->o_b, 1.0f, h, wk->y);
-    rb_cpu_layernorm(wk->y, NULL, wk->x, l->ln1_w, l->ln1_b, st->eps, ntok,
-                     h);
-    /* x = LN(act(y Wi + bi) Wout + bout + y) */
-    linear(wk->y, ntok, h, l->in_w, l->in_b, 1.0f, in, wk->inter);
-    rb_cpu_bias_act(wk->inter, NULL, act, ntok, in);
-    linear(wk->inter, ntok, in, l->out_w, l->out_b, 1.0f, h, wk->x);
-    rb_cpu_layernorm(wk->x, NULL, wk->y, l->ln2_w, l->ln2_b, st->eps, ntok,
-                     h);
+/* The row of sequence s that one-token pooling reads. */
+static size_t pooled_row(const rb_token_batch *b, size_t s, int last_token)
+{
+    return last_token ? b->offsets[s + 1] - 1 : b->offsets[s];
 }
 
 /* The last layer when pooling reads one token of each sequence (CLS or
@@ -302,17 +314,14 @@ static void last_layer_one_token(const cpu_state *st, const cpu_layer *l,
                                  cpu_worker *wk, const rb_token_batch *b,
                                  size_t ntok, int last_token)
 {
-    size_t h = st->hidden, in = st->inter, d = st->head_dim;
-    size_t n = b->nseq, s, hd;
+    size_t h = st->hidden, d = st->head_dim, n = b->nseq, s, hd;
     float scale = 1.0f / sqrtf((float)d);
 
     linear(wk->x, ntok, h, l->k_w, l->k_b, 1.0f, h, wk->k);
     linear(wk->x, ntok, h, l->v_w, l->v_b, 1.0f, h, wk->v);
-    for (s = 0; s < n; s++) {
-        size_t row = last_token ? b->offsets[s + 1] - 1 : b->offsets[s];
-
-        memcpy(wk->y + s * h, wk->x + row * h, h * sizeof *wk->y);
-    }
+    for (s = 0; s < n; s++)
+        memcpy(wk->y + s * h, wk->x + pooled_row(b, s, last_token) * h,
+               h * sizeof *wk->y);
     linear(wk->y, n, h, l->q_w, l->q_b, scale, h, wk->q);
     for (s = 0; s < n; s++) {
         size_t o = b->offsets[s], len = b->offsets[s + 1] - o;
@@ -327,18 +336,11 @@ static void last_layer_one_token(const cpu_state *st, const cpu_layer *l,
                         wk->ctx + s * h + hd * d, 1);
         }
     }
-    /* q = LN(ctx Wo + bo + y); y = LN(act(q Wi + bi) Wout + bout + q) */
-    linear(wk->ctx, n, h, l->o_w, l->o_b, 1.0f, h, wk->q);
-    rb_cpu_layernorm(wk->q, NULL, wk->y, l->ln1_w, l->ln1_b, st->eps, n, h);
-    linear(wk->q, n, h, l->in_w, l->in_b, 1.0f, in, wk->inter);
-    rb_cpu_bias_act(wk->inter, NULL, st->m->cfg.act, n, in);
-    linear(wk->inter, n, in, l->out_w, l->out_b, 1.0f, h, wk->y);
-    rb_cpu_layernorm(wk->y, NULL, wk->q, l->ln2_w, l->ln2_b, st->eps, n, h);
-    for (s = 0; s < n; s++) {
-        size_t row = last_token ? b->offsets[s + 1] - 1 : b->offsets[s];
-
-        memcpy(wk->x + row * h, wk->y + s * h, h * sizeof *wk->x);
-    }
+    /* The gathered rows in y are the residual; q is free for the middle. */
+    output_and_feed_forward(st, l, wk, n, wk->y, wk->q, wk->y);
+    for (s = 0; s < n; s++)
+        memcpy(wk->x + pooled_row(b, s, last_token) * h, wk->y + s * h,
+               h * sizeof *wk->x);
 }
 
 /* out[j] = sum over rows i of weight(i) * h[i][j], row by row. */
