@@ -12,7 +12,6 @@
 #define RB_RESOURCE_DIR "."
 #endif
 
-#define RESOURCE_SLOTS 8
 #define RESOURCE_PATH_MAX 4096
 
 int rb_exe_dir(char *out, size_t size)
@@ -36,12 +35,11 @@ int rb_exe_dir(char *out, size_t size)
     return 0;
 }
 
-static pthread_mutex_t resource_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct {
-    char rel[64];
-    char path[RESOURCE_PATH_MAX];
-} resources[RESOURCE_SLOTS];
-static int nresources;
+static const char *const resource_rel[RB_RESOURCE_COUNT] = {
+    "plots", "datasets/sample",
+};
+static char resources[RB_RESOURCE_COUNT][RESOURCE_PATH_MAX];
+static pthread_once_t resources_once = PTHREAD_ONCE_INIT;
 
 static void resolve(const char *rel, char *out, size_t size)
 {
@@ -63,24 +61,16 @@ static void resolve(const char *rel, char *out, size_t size)
     snprintf(out, size, "%s/%s", RB_RESOURCE_DIR, rel);
 }
 
-const char *rb_resource_path(const char *rel)
+static void resolve_all(void)
 {
-    const char *found = NULL;
-    int i;
+    int r;
 
-    pthread_mutex_lock(&resource_lock);
-    for (i = 0; i < nresources && !found; i++)
-        if (strcmp(resources[i].rel, rel) == 0)
-            found = resources[i].path;
-    if (!found && nresources < RESOURCE_SLOTS &&
-        strlen(rel) < sizeof resources[0].rel) {
-        snprintf(resources[nresources].rel, sizeof resources[0].rel, "%s",
-                 rel);
-        resolve(rel, resources[nresources].path, RESOURCE_PATH_MAX);
-        found = resources[nresources++].path;
-    }
-    pthread_mutex_unlock(&resource_lock);
-    /* Past the slots (a caller bug), answer with the source tree's copy
-     * of the most common resource rather than nothing. */
-    return found ? found : RB_RESOURCE_DIR "/plots";
+    for (r = 0; r < RB_RESOURCE_COUNT; r++)
+        resolve(resource_rel[r], resources[r], sizeof resources[r]);
+}
+
+const char *rb_resource_path(rb_resource r)
+{
+    pthread_once(&resources_once, resolve_all);
+    return resources[r];
 }

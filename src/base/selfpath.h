@@ -9,11 +9,16 @@
  * the program before the build tree's own copies. */
 int rb_exe_dir(char *out, size_t size);
 
-/* Where a file or folder that ships with rankbench lies (rel: "plots",
- * "datasets/sample", ...): under share/rankbench/ of the installed tree
- * when the program lies in bin/ of one that has it, else under the
- * source tree the program was built from. The answer is kept for the
- * life of the process; a handful of distinct rel values are expected. */
-const char *rb_resource_path(const char *rel);
+/* What ships with rankbench besides the program. */
+typedef enum rb_resource {
+    RB_RESOURCE_PLOTS,      /* the chart templates, plots/ */
+    RB_RESOURCE_SAMPLE,     /* the bundled dataset, datasets/sample/ */
+    RB_RESOURCE_COUNT
+} rb_resource;
+
+/* Where resource r lies: under share/rankbench/ of the installed tree
+ * when the program lies in bin/ of one that has it, else in the source
+ * tree the program was built from. Found once, kept for the process. */
+const char *rb_resource_path(rb_resource r);
 
 #endif

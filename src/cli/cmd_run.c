@@ -633,7 +633,7 @@ static const char *default_dataset(void)
 {
     if (rb_path_exists("datasets/sample/corpus.jsonl"))
         return "datasets/sample";
-    return rb_resource_path("datasets/sample");
+    return rb_resource_path(RB_RESOURCE_SAMPLE);
 }
 
 static void free_config(run_config *cfg)

@@ -445,7 +445,7 @@ const char *rb_gnuplot_template_dir(const char *given)
 
     if (given)
         return given;
-    return env && *env ? env : rb_resource_path("plots");
+    return env && *env ? env : rb_resource_path(RB_RESOURCE_PLOTS);
 }
 
 int rb_gnuplot_read_template(const char *dir, const char *name,
