@@ -15,26 +15,15 @@
 
 #include "base/mem.h"
 #include "check.h"
+#include "python_reference.h"
 #include "encoder/cpu_kernels.h"
 #include "encoder/encoder.h"
 
-static char tmpdir[] = "/tmp/rb-encoder-ref-XXXXXX";
-static const char *python = "/usr/bin/python3";
-static char vocab_arg[1200];
-static int have_torch;
+static pyref env;
 
 static const char *const *texts;
 static size_t *lens;
 static size_t ntexts;
-
-static int run(const char *cmd)
-{
-    int rc = system(cmd);
-
-    if (rc != 0)
-        fprintf(stderr, "command failed (%d): %s\n", rc, cmd);
-    return rc;
-}
 
 static int load_texts(void)
 {
@@ -68,36 +57,17 @@ static int load_texts(void)
     return 0;
 }
 
-/* Generate a model into tmpdir/name with the generator's arguments. */
-static int make_model(const char *name, const char *args, char *dir,
-                      size_t size)
-{
-    char cmd[4096];
-
-    snprintf(dir, size, "%s/%s", tmpdir, name);
-    snprintf(cmd, sizeof cmd, "%s %s/tools/make_test_model.py --out %s %s "
-             "%s", python, RB_SOURCE_DIR, dir, vocab_arg, args);
-    return run(cmd);
-}
-
 static json_t *reference(const char *dir, const char *engine,
                          const char *extra)
 {
     char cmd[4096], out[1200];
-    json_error_t jerr;
-    json_t *root;
 
     snprintf(out, sizeof out, "%s/ref-%s.json", dir, engine);
     snprintf(cmd, sizeof cmd, "%s %s/tools/reference_encoder.py --model %s "
              "--texts %s/tests/data/encoder_texts.jsonl --out %s "
-             "--engine %s %s", python, RB_SOURCE_DIR, dir, RB_SOURCE_DIR,
+             "--engine %s %s", env.python, RB_SOURCE_DIR, dir, RB_SOURCE_DIR,
              out, engine, extra);
-    if (run(cmd) != 0)
-        return NULL;
-    root = json_load_file(out, 0, &jerr);
-    if (!root)
-        fprintf(stderr, "%s: %s\n", out, jerr.text);
-    return root;
+    return pyref_run_json(cmd, out);
 }
 
 /* Compare the rows of got (n x dim) with a JSON array of arrays. */
@@ -207,7 +177,7 @@ static int check_model(const char *name, const char *gen_args,
     size_t dim;
 
     printf("%s\n", name);
-    if (make_model(name, gen_args, dir, sizeof dir) != 0)
+    if (pyref_make_model(&env, name, gen_args, dir, sizeof dir) != 0)
         return -1;
     ref = reference(dir, "numpy", ref_args);
     m = rb_model_load(dir, &err);
@@ -229,7 +199,7 @@ static int check_model(const char *name, const char *gen_args,
         check_ids(e, json_object_get(ref, "ids"));
         compare_rows("vs numpy (float64)", emb, ntexts, dim,
                      json_object_get(ref, "embeddings"), 0.99999, 1e-4);
-        if (have_torch) {
+        if (env.have_torch) {
             json_t *tref = reference(dir, "torch", ref_args);
 
             CHECK(tref != NULL);
@@ -325,8 +295,8 @@ static void test_hidden_states_of_every_token(void)
     float *hidden;
     rb_token_batch b;
 
-    if (make_model("hidden", "--seed 18 --prefix --mlm tied", dir,
-                   sizeof dir) != 0 ||
+    if (pyref_make_model(&env, "hidden", "--seed 18 --prefix --mlm tied", dir,
+                         sizeof dir) != 0 ||
         !(ref = reference(dir, "numpy", "--hidden"))) {
         CHECK(0);
         return;
@@ -379,7 +349,7 @@ static void test_thread_count_does_not_change_results(void)
     float *a, *b;
     size_t dim;
 
-    if (make_model("threads", "--seed 19", dir, sizeof dir) != 0) {
+    if (pyref_make_model(&env, "threads", "--seed 19", dir, sizeof dir) != 0) {
         CHECK(0);
         return;
     }
@@ -409,31 +379,13 @@ static void test_thread_count_does_not_change_results(void)
 
 int main(void)
 {
-    char cmd[1400], vocab[1024];
-    const char *env = getenv("RB_PYTHON");
-    int rc;
-
-    if (env && env[0])
-        python = env;
-    snprintf(cmd, sizeof cmd, "%s -c 'import numpy' 2>/dev/null", python);
-    if (system(cmd) != 0)
-        CHECK_SKIP("python3 with numpy is not available");
-    snprintf(cmd, sizeof cmd, "%s -c 'import torch' 2>/dev/null", python);
-    have_torch = system(cmd) == 0;
-    snprintf(vocab, sizeof vocab, "%s/models/bert-base-uncased-vocab/"
-             "vocab.txt", RB_SHARED_DIR);
-    if (access(vocab, R_OK) == 0) {
-        snprintf(vocab_arg, sizeof vocab_arg, "--vocab %s", vocab);
-    } else {
-        snprintf(vocab_arg, sizeof vocab_arg, "--small-vocab");
-        snprintf(vocab, sizeof vocab, "a small generated one");
-    }
-    if (!mkdtemp(tmpdir) || load_texts() < 0) {
+    if (pyref_setup(&env, "/tmp/rb-encoder-ref-XXXXXX") < 0 ||
+        load_texts() < 0) {
         fprintf(stderr, "setup failed\n");
         return 1;
     }
-    printf("vocabulary: %s; torch: %s; kernels: %s\n", vocab,
-           have_torch ? "yes" : "no", rb_cpu_kernels_name());
+    printf("vocabulary: %s; torch: %s; kernels: %s\n", env.vocab,
+           env.have_torch ? "yes" : "no", rb_cpu_kernels_name());
     RUN_TEST(test_f32_plain_bert_mean_pooling);
     RUN_TEST(test_prefixed_cls_normalized_with_tied_head);
     RUN_TEST(test_f16_max_pooling_untied_head);
@@ -445,8 +397,6 @@ int main(void)
     RUN_TEST(test_avx2_kernels_agree_with_reference);
     RUN_TEST(test_hidden_states_of_every_token);
     RUN_TEST(test_thread_count_does_not_change_results);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    rc = system(cmd);
-    (void)rc;
+    pyref_cleanup(&env);
     return check_report();
 }

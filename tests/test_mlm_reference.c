@@ -17,54 +17,26 @@
 
 #include "base/mem.h"
 #include "check.h"
+#include "python_reference.h"
 #include "encoder/backend.h"
 #include "encoder/cuda_module.h"
 #include "encoder/encoder.h"
 #include "encoder/mlm_head.h"
 #include "encoder/probe.h"
 
-static char tmpdir[] = "/tmp/rb-mlm-ref-XXXXXX";
-static const char *python = "/usr/bin/python3";
-static char vocab_arg[1200], suite_path[1200];
-static int have_torch;
-
-static int run(const char *cmd)
-{
-    int rc = system(cmd);
-
-    if (rc != 0)
-        fprintf(stderr, "command failed (%d): %s\n", rc, cmd);
-    return rc;
-}
-
-static int make_model(const char *name, const char *args, char *dir,
-                      size_t size)
-{
-    char cmd[4096];
-
-    snprintf(dir, size, "%s/%s", tmpdir, name);
-    snprintf(cmd, sizeof cmd, "%s %s/tools/make_test_model.py --out %s %s "
-             "%s", python, RB_SOURCE_DIR, dir, vocab_arg, args);
-    return run(cmd);
-}
+static pyref env;
+static char suite_path[1200];
 
 static json_t *reference(const char *dir, const char *engine,
                          const char *extra)
 {
     char cmd[4096], out[1300];
-    json_error_t jerr;
-    json_t *root;
 
     snprintf(out, sizeof out, "%s/ref-%s.json", dir, engine);
     snprintf(cmd, sizeof cmd, "%s %s/tools/reference_mlm.py --model %s "
-             "--probes %s --out %s --engine %s %s", python, RB_SOURCE_DIR,
+             "--probes %s --out %s --engine %s %s", env.python, RB_SOURCE_DIR,
              dir, suite_path, out, engine, extra);
-    if (run(cmd) != 0)
-        return NULL;
-    root = json_load_file(out, 0, &jerr);
-    if (!root)
-        fprintf(stderr, "%s: %s\n", out, jerr.text);
-    return root;
+    return pyref_run_json(cmd, out);
 }
 
 /* A loaded model with a CPU encoder and head. */
@@ -302,7 +274,7 @@ static rb_probe_report *check_model(const char *name, const char *gen_args,
     printf("%s\n", name);
     *suite = NULL;
     memset(f, 0, sizeof *f);
-    if (make_model(name, gen_args, dir, sizeof dir) != 0 ||
+    if (pyref_make_model(&env, name, gen_args, dir, sizeof dir) != 0 ||
         !(ref = reference(dir, "numpy", ""))) {
         CHECK(0);
         return NULL;
@@ -311,7 +283,7 @@ static rb_probe_report *check_model(const char *name, const char *gen_args,
         (*suite = load_suite())) {
         compare_logits(f, ref, "logits vs numpy (float64)");
         r = compare_run(f, *suite, ref);
-        if (have_torch) {
+        if (env.have_torch) {
             json_t *tref = reference(dir, "torch", "");
 
             CHECK(tref != NULL);
@@ -407,10 +379,10 @@ static void test_forced_tie(void)
     rb_error err = {0};
 
     printf("forced tie\n");
-    if (make_model("forced", "--seed 24 --mlm untied", dir,
-                   sizeof dir) != 0 ||
-        make_model("forced-none", "--seed 24 --mlm tied", tied_dir,
-                   sizeof tied_dir) != 0 ||
+    if (pyref_make_model(&env, "forced", "--seed 24 --mlm untied", dir,
+                         sizeof dir) != 0 ||
+        pyref_make_model(&env, "forced-none", "--seed 24 --mlm tied", tied_dir,
+                         sizeof tied_dir) != 0 ||
         !(ref = reference(dir, "numpy", "--tie tied"))) {
         CHECK(0);
         return;
@@ -449,10 +421,10 @@ static void test_diagnostics_flag_untied_random_decoder(void)
     printf("diagnostics\n");
     snprintf(path, sizeof path, "%s/eval/probes/general.jsonl",
              RB_SOURCE_DIR);
-    if (make_model("diag-untied", "--seed 25 --mlm untied", untied,
-                   sizeof untied) != 0 ||
-        make_model("diag-tied", "--seed 25 --mlm tied", tied,
-                   sizeof tied) != 0 ||
+    if (pyref_make_model(&env, "diag-untied", "--seed 25 --mlm untied", untied,
+                         sizeof untied) != 0 ||
+        pyref_make_model(&env, "diag-tied", "--seed 25 --mlm tied", tied,
+                         sizeof tied) != 0 ||
         !(s = rb_probe_suite_load(path, &err))) {
         CHECK(0);
         return;
@@ -487,7 +459,7 @@ static void test_checkpoint_without_head_fails_clearly(void)
     rb_model *m;
     rb_mlm_head *h = NULL;
 
-    if (make_model("no-head", "--seed 26", dir, sizeof dir) != 0) {
+    if (pyref_make_model(&env, "no-head", "--seed 26", dir, sizeof dir) != 0) {
         CHECK(0);
         return;
     }
@@ -512,8 +484,8 @@ static void test_thread_count_does_not_change_logits(void)
     float *x, *a, *b;
     rb_error err = {0};
 
-    if (make_model("threads", "--seed 27 --mlm untied", dir,
-                   sizeof dir) != 0 ||
+    if (pyref_make_model(&env, "threads", "--seed 27 --mlm untied", dir,
+                         sizeof dir) != 0 ||
         open_fixture(dir, RB_MLM_TIE_AUTO, 1, 0, &f1) < 0 ||
         open_fixture(dir, RB_MLM_TIE_AUTO, 2, 0, &f2) < 0) {
         CHECK(0);
@@ -547,14 +519,15 @@ static void test_mask_past_maximum_length(void)
     rb_error err = {0};
     FILE *fp;
 
-    snprintf(path, sizeof path, "%s/long.jsonl", tmpdir);
+    snprintf(path, sizeof path, "%s/long.jsonl", env.tmpdir);
     fp = fopen(path, "w");
     fputs("{\"id\": \"near\", \"text\": \"the [MASK] of the data of the "
           "text of the world\", \"expected\": \"layer\"}\n"
           "{\"id\": \"far\", \"text\": \"the data of the text of the "
           "[MASK]\", \"expected\": \"world\"}\n", fp);
     fclose(fp);
-    if (make_model("short", "--seed 28 --mlm tied", dir, sizeof dir) != 0 ||
+    if (pyref_make_model(&env, "short", "--seed 28 --mlm tied", dir,
+                         sizeof dir) != 0 ||
         open_fixture(dir, RB_MLM_TIE_AUTO, 1, 8, &f) < 0 ||
         !(s = rb_probe_suite_load(path, &err))) {
         CHECK(0);
@@ -631,19 +604,20 @@ static void test_old_spelling_pretraining_checkpoint(void)
     FILE *fp;
 
     printf("old spelling\n");
-    snprintf(old, sizeof old, "%s/old-spelling", tmpdir);
-    snprintf(script, sizeof script, "%s/rename.py", tmpdir);
+    snprintf(old, sizeof old, "%s/old-spelling", env.tmpdir);
+    snprintf(script, sizeof script, "%s/rename.py", env.tmpdir);
     fp = fopen(script, "w");
     fputs(rename_script, fp);
     fclose(fp);
-    if (make_model("new-spelling", "--seed 30 --prefix --mlm tied-copy",
-                   dir, sizeof dir) != 0) {
+    if (pyref_make_model(&env, "new-spelling",
+                         "--seed 30 --prefix --mlm tied-copy", dir,
+                         sizeof dir) != 0) {
         CHECK(0);
         return;
     }
-    snprintf(cmd, sizeof cmd, "%s %s %s %s %s/tools", python, script, dir,
+    snprintf(cmd, sizeof cmd, "%s %s %s %s %s/tools", env.python, script, dir,
              old, RB_SOURCE_DIR);
-    if (run(cmd) != 0 || !(ref = reference(dir, "numpy", ""))) {
+    if (pyref_run(cmd) != 0 || !(ref = reference(dir, "numpy", ""))) {
         CHECK(0);
         return;
     }
@@ -677,7 +651,8 @@ static void test_head_device_choice(void)
         gpus = rb_cuda_device_count(why, sizeof why);
     }
 #endif
-    if (make_model("device", "--seed 29 --mlm tied", dir, sizeof dir) != 0 ||
+    if (pyref_make_model(&env, "device", "--seed 29 --mlm tied", dir,
+                         sizeof dir) != 0 ||
         !(m = rb_model_load(dir, &err))) {
         CHECK(0);
         return;
@@ -710,33 +685,13 @@ static void test_head_device_choice(void)
 
 int main(void)
 {
-    char cmd[1400], vocab[1024];
-    const char *env = getenv("RB_PYTHON");
-    int rc;
-
-    if (env && env[0])
-        python = env;
     RUN_TEST(test_scores_of_known_logits);
-    snprintf(cmd, sizeof cmd, "%s -c 'import numpy' 2>/dev/null", python);
-    if (system(cmd) != 0)
-        CHECK_SKIP("python3 with numpy is not available");
-    snprintf(cmd, sizeof cmd, "%s -c 'import torch' 2>/dev/null", python);
-    have_torch = system(cmd) == 0;
-    snprintf(vocab, sizeof vocab, "%s/models/bert-base-uncased-vocab/"
-             "vocab.txt", RB_SHARED_DIR);
-    if (access(vocab, R_OK) == 0) {
-        snprintf(vocab_arg, sizeof vocab_arg, "--vocab %s", vocab);
-    } else {
-        snprintf(vocab_arg, sizeof vocab_arg, "--small-vocab");
-        snprintf(vocab, sizeof vocab, "a small generated one");
-    }
+    if (pyref_setup(&env, "/tmp/rb-mlm-ref-XXXXXX") < 0)
+        return 1;
     snprintf(suite_path, sizeof suite_path,
              "%s/tests/data/probe_reference.jsonl", RB_SOURCE_DIR);
-    if (!mkdtemp(tmpdir)) {
-        fprintf(stderr, "setup failed\n");
-        return 1;
-    }
-    printf("vocabulary: %s; torch: %s\n", vocab, have_torch ? "yes" : "no");
+    printf("vocabulary: %s; torch: %s\n", env.vocab,
+           env.have_torch ? "yes" : "no");
     RUN_TEST(test_tied_head_matches_reference);
     RUN_TEST(test_untied_head_matches_reference);
     RUN_TEST(test_stored_copy_of_embeddings_counts_as_tied);
@@ -747,8 +702,6 @@ int main(void)
     RUN_TEST(test_mask_past_maximum_length);
     RUN_TEST(test_head_device_choice);
     RUN_TEST(test_old_spelling_pretraining_checkpoint);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    rc = system(cmd);
-    (void)rc;
+    pyref_cleanup(&env);
     return check_report();
 }
